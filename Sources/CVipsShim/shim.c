@@ -1,0 +1,2 @@
+#include "CVipsShim.h"
+int tl_shim_placeholder(void) { return 0; }

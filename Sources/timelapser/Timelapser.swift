@@ -1,0 +1,4 @@
+import ArgumentParser
+@main struct Timelapser: AsyncParsableCommand {
+    func run() async throws {}
+}
