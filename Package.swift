@@ -97,9 +97,17 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Storage", "Events",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage"]
+            dependencies: ["Storage", "TestSupport"]
         ),
         .testTarget(
             name: "ImagingTests",
@@ -107,12 +115,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ThumbnailsTests",
-            dependencies: ["Thumbnails", "Storage", "Imaging", "Events", "Capture"]
+            dependencies: ["Thumbnails", "Storage", "Imaging", "Events", "Capture", "TestSupport"]
         ),
         .testTarget(
             name: "HTTPAPITests",
             dependencies: [
-                "HTTPAPI", "Storage", "Thumbnails", "Capture", "Events", "Imaging",
+                "HTTPAPI", "Storage", "Thumbnails", "Capture", "Events", "Imaging", "TestSupport", "timelapser",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

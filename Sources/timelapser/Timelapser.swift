@@ -1,4 +1,12 @@
 import ArgumentParser
-@main struct Timelapser: AsyncParsableCommand {
-    func run() async throws {}
+
+/// The `timelapser` command: server, worker, maintenance, import and benchmarks.
+@main
+struct Timelapser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "timelapser",
+        abstract: "Self-hosted timelapse server with background thumbnails.",
+        subcommands: [ServeCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
 }

@@ -1,0 +1,37 @@
+# Timelapser — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+export SWIFT_DETERMINISTIC_HASHING := 1
+DATA_DIR ?= ./data
+PORT ?= 8080
+
+.PHONY: run build release test test-sqlite bench deps screenshots clean
+
+## Install what is missing, build, and serve on SQLite under ./data.
+run: release
+	.build/release/timelapser serve --data-dir $(DATA_DIR) --port $(PORT)
+
+build:
+	scripts/install-deps.sh run
+	swift build
+
+release:
+	scripts/install-deps.sh run
+	swift build -c release --product timelapser
+
+## The whole suite on SQLite and a throwaway PostgreSQL cluster.
+test:
+	scripts/install-deps.sh test
+	swift build --build-tests
+	TIMELAPSER_REQUIRE_POSTGRES=1 scripts/with-postgres.sh swift test --skip-build
+
+## Quick loop without PostgreSQL (its tests are skipped).
+test-sqlite:
+	swift test
+
+## Benchmarks against the anchors measured in the same run; figures go in docs/PERFORMANCE.md.
+bench:
+	scripts/install-deps.sh bench
+	scripts/bench.sh
+
+clean:
+	rm -rf .build .pg

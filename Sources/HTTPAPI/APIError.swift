@@ -1,0 +1,116 @@
+import Capture
+import Events
+import Foundation
+import Hummingbird
+import Logging
+import Storage
+import Thumbnails
+
+/// An error answer: status, message and details, written as the API.md envelope.
+public struct APIError: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var message: String
+    public var details: [String: JSONValue]
+
+    public init(_ status: HTTPResponse.Status, _ message: String, details: [String: JSONValue] = [:]) {
+        self.status = status
+        self.message = message
+        self.details = details
+    }
+
+    var response: Response {
+        JSONResponse.raw(.object([
+            "success": .bool(false), "error": .string(message),
+            "status_code": .int(status.code), "details": .object(details),
+        ]), status: status)
+    }
+
+    static func badRequest(_ message: String, field: String? = nil) -> APIError {
+        APIError(.badRequest, message, details: field.map { ["field": .string($0)] } ?? [:])
+    }
+
+    /// The one place where domain errors become HTTP statuses.
+    static func from(_ error: any Error) -> APIError? {
+        switch error {
+        case let error as APIError: return error
+        case let error as CatalogError: return from(catalog: error)
+        case let error as SettingsValidationError:
+            return APIError(.unprocessableContent, "Invalid setting \(error.field): \(error.message)",
+                            details: ["field": .string(error.field)])
+        case StorageError.conflict(let message): return APIError(.conflict, "Conflict", details: ["reason": .string(message)])
+        case let error as HTTPError:
+            switch error.status {
+            case .contentTooLarge: return APIError(.contentTooLarge, "Request body too large")
+            case .notFound: return APIError(.notFound, "Not found")
+            case .methodNotAllowed: return APIError(.methodNotAllowed, "Method not allowed")
+            default: return APIError(error.status, error.body ?? error.status.reasonPhrase)
+            }
+        case is DecodingError: return APIError(.badRequest, "Malformed JSON body")
+        default: return nil
+        }
+    }
+
+    static func from(catalog error: CatalogError) -> APIError {
+        switch error {
+        case .cameraNotFound(let id): APIError(.notFound, "Camera not found", details: ["camera_id": .int(Int(id))])
+        case .timelapseNotFound(let id): APIError(.notFound, "Timelapse not found", details: ["timelapse_id": .int(Int(id))])
+        case .imageNotFound(let id): APIError(.notFound, "Image not found", details: ["image_id": .int(Int(id))])
+        case .timelapseAlreadyRunning(let camera, let timelapse):
+            APIError(.conflict, "Camera already has a running timelapse",
+                     details: ["camera_id": .int(Int(camera)), "timelapse_id": JSONValue(timelapse)])
+        case .noRunningTimelapse(let camera):
+            APIError(.conflict, "Camera has no running timelapse", details: ["camera_id": .int(Int(camera))])
+        case .timelapseNotRunning(let id):
+            APIError(.conflict, "Timelapse is not running", details: ["timelapse_id": .int(Int(id))])
+        case .duplicateFrame(let name):
+            APIError(.conflict, "A frame with this file name already exists in the timelapse", details: ["file_name": .string(name)])
+        case .invalidField(let field, let message):
+            APIError(.unprocessableContent, "Invalid \(field): \(message)", details: ["field": .string(field)])
+        case .frameRejected(let reason, let message, let score):
+            APIError(.unprocessableContent, "Frame rejected: \(message)",
+                     details: ["reason": .string(reason), "score": score.map { .double($0) } ?? .null])
+        case .uploadTooLarge(let limit):
+            APIError(.contentTooLarge, "Upload exceeds max_upload_bytes", details: ["limit": .int(limit)])
+        }
+    }
+}
+
+/// Turns every thrown error into the JSON envelope; unknown errors become a 500 without internals.
+struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            if let mapped = APIError.from(error) { return mapped.response }
+            context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return APIError(.internalServerError, "Internal server error").response
+        }
+    }
+}
+
+/// When a token is configured, every non-GET/HEAD `/api/` request must carry `Authorization: Bearer TOKEN`.
+struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: String?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token, request.method != .get, request.method != .head, request.uri.path.hasPrefix("/api/") else {
+            return try await next(request, context)
+        }
+        let presented = request.headers[.authorization] ?? ""
+        guard Self.constantTimeEquals(presented, "Bearer " + token) else {
+            var response = APIError(.unauthorized, "Missing or wrong API token").response
+            response.headers[.wwwAuthenticate] = "Bearer"
+            return response
+        }
+        return try await next(request, context)
+    }
+
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var diff = x.count ^ y.count
+        for i in 0..<max(x.count, y.count) {
+            diff |= Int((i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0))
+        }
+        return diff == 0
+    }
+}

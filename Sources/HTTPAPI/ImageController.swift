@@ -1,0 +1,32 @@
+import Events
+import Hummingbird
+import Thumbnails
+
+/// `/api/images/{id}` metadata, deletion and regeneration.
+struct ImageController {
+    let services: APIServices
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("images/:id", use: get)
+        group.delete("images/:id", use: delete)
+        group.post("images/:id/thumbnails/regenerate", use: regenerate)
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try RequestInput.id(context, entity: "Image")
+        return JSONResponse.ok(EntityJSON.image(try await services.frames.get(id)))
+    }
+
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try RequestInput.id(context, entity: "Image")
+        return JSONResponse.ok(EntityJSON.deletion(try await services.frames.delete(id)))
+    }
+
+    @Sendable func regenerate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try RequestInput.id(context, entity: "Image")
+        _ = try await services.frames.get(id)
+        let jobId = try await services.queue.enqueue(imageId: id, priority: .high)
+        return JSONResponse.ok(.object(["image_id": .int(Int(id)), "job_id": .int(Int(jobId)), "priority": .string("high")]),
+                               status: .accepted)
+    }
+}

@@ -1,0 +1,140 @@
+import Events
+
+/// One documented operation of the HTTP API.
+struct APIOperation {
+    var method: String
+    /// Path in OpenAPI form (`/api/images/{id}`).
+    var path: String
+    var summary: String
+    var tag: String
+    /// Status codes this operation answers with, and what each means.
+    var responses: [Int: String]
+    var query: [(name: String, type: String, description: String)] = []
+    var body: String? = nil
+    var responseType: String = "application/json"
+}
+
+/// The OpenAPI 3.1 document served at `GET /api/openapi.json`: every route the router registers has an entry
+/// here (a test walks the router to check it).
+enum OpenAPIDocument {
+    static let errors: [Int: String] = [400: "Malformed request", 401: "Missing or wrong API token", 500: "Internal error"]
+
+    static let operations: [APIOperation] = [
+        APIOperation(method: "get", path: "/api/health", summary: "Server, database and queue health", tag: "operations",
+                     responses: [200: "status, database engine, queue counts"]),
+        APIOperation(method: "get", path: "/api/openapi.json", summary: "This document", tag: "operations", responses: [200: "OpenAPI document"]),
+        APIOperation(method: "get", path: "/api/cameras", summary: "List cameras", tag: "cameras", responses: [200: "Array of cameras"]),
+        APIOperation(method: "post", path: "/api/cameras", summary: "Create a camera", tag: "cameras",
+                     responses: [201: "The camera", 422: "Invalid field (details.field)"],
+                     body: "{name, rtsp_url?, capture_interval_seconds? (300), generate_thumbnails? (true)}"),
+        APIOperation(method: "get", path: "/api/cameras/{id}", summary: "One camera", tag: "cameras", responses: [200: "The camera", 404: "Unknown camera"]),
+        APIOperation(method: "patch", path: "/api/cameras/{id}", summary: "Change a camera", tag: "cameras",
+                     responses: [200: "The camera", 404: "Unknown camera", 422: "Invalid field"],
+                     body: "any of {name, rtsp_url, capture_interval_seconds, generate_thumbnails}"),
+        APIOperation(method: "delete", path: "/api/cameras/{id}", summary: "Delete a camera with its timelapses, images and files",
+                     tag: "cameras", responses: [200: "Summary of what was removed", 404: "Unknown camera"]),
+        APIOperation(method: "post", path: "/api/cameras/{id}/timelapses", summary: "Start a timelapse", tag: "timelapses",
+                     responses: [201: "The running timelapse", 404: "Unknown camera", 409: "Camera already has a running timelapse"],
+                     body: "{name?, started_at? (ISO 8601, default now)}"),
+        APIOperation(method: "get", path: "/api/cameras/{id}/timelapses", summary: "A camera's timelapses", tag: "timelapses",
+                     responses: [200: "Array of timelapses", 404: "Unknown camera"]),
+        APIOperation(method: "get", path: "/api/timelapses", summary: "List timelapses", tag: "timelapses",
+                     responses: [200: "Array of timelapses"], query: [("camera_id", "integer", "only this camera's")]),
+        APIOperation(method: "get", path: "/api/timelapses/{id}", summary: "One timelapse", tag: "timelapses",
+                     responses: [200: "The timelapse", 404: "Unknown timelapse"]),
+        APIOperation(method: "get", path: "/api/timelapses/{id}/images", summary: "A page of a timelapse's frames", tag: "timelapses",
+                     responses: [200: "Array of images", 404: "Unknown timelapse"],
+                     query: [("limit", "integer", "1-1000, default 100"), ("offset", "integer", "default 0")]),
+        APIOperation(method: "post", path: "/api/timelapses/{id}/complete", summary: "Complete a running timelapse", tag: "timelapses",
+                     responses: [200: "The completed timelapse", 404: "Unknown timelapse", 409: "Not running"]),
+        APIOperation(method: "delete", path: "/api/timelapses/{id}", summary: "Delete a timelapse with its images and files", tag: "timelapses",
+                     responses: [200: "Summary of what was removed", 404: "Unknown timelapse"]),
+        APIOperation(method: "get", path: "/api/images/{id}", summary: "Image metadata with versioned variant URLs", tag: "images",
+                     responses: [200: "The image", 404: "Unknown image"]),
+        APIOperation(method: "delete", path: "/api/images/{id}", summary: "Delete a frame and its variants", tag: "images",
+                     responses: [200: "Summary of what was removed", 404: "Unknown image"]),
+        APIOperation(method: "post", path: "/api/images/{id}/thumbnails/regenerate", summary: "Queue a high-priority regeneration",
+                     tag: "images", responses: [202: "{image_id, job_id, priority}", 404: "Unknown image"]),
+        APIOperation(method: "get", path: "/api/settings", summary: "All settings, typed", tag: "settings", responses: [200: "Settings object"]),
+        APIOperation(method: "patch", path: "/api/settings", summary: "Change any subset of settings (all or nothing)", tag: "settings",
+                     responses: [200: "Settings object", 422: "Bad value (details.field)"], body: "subset of the settings object"),
+    ]
+
+    /// The document as JSON.
+    static func json() -> JSONValue {
+        var paths: [String: [String: JSONValue]] = [:]
+        for op in operations {
+            var responses: [String: JSONValue] = [:]
+            for (code, text) in op.responses.merging(errors, uniquingKeysWith: { a, _ in a }) {
+                let content: JSONValue = code < 300 && op.responseType != "application/json"
+                    ? .object([op.responseType: .object(["schema": .object(["type": .string("string"), "format": .string("binary")])])])
+                    : .object(["application/json": .object(["schema": .object(["$ref": .string(code < 300 ? "#/components/schemas/Success" : "#/components/schemas/Error")])])])
+                responses[String(code)] = code == 304
+                    ? .object(["description": .string(text)])
+                    : .object(["description": .string(text), "content": content])
+            }
+            var parameters: [JSONValue] = []
+            for name in pathParameters(op.path) {
+                parameters.append(.object(["name": .string(name), "in": .string("path"), "required": .bool(true),
+                                           "schema": .object(["type": .string("integer"), "minimum": .int(1)])]))
+            }
+            for q in op.query {
+                parameters.append(.object(["name": .string(q.name), "in": .string("query"), "required": .bool(false),
+                                           "description": .string(q.description), "schema": .object(["type": .string(q.type)])]))
+            }
+            var operation: [String: JSONValue] = [
+                "summary": .string(op.summary), "tags": .array([.string(op.tag)]),
+                "operationId": .string(operationId(op)), "responses": .object(responses),
+            ]
+            if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+            if let body = op.body {
+                operation["requestBody"] = .object(["description": .string(body), "content": .object([
+                    "application/json": .object(["schema": .object(["type": .string("object")])]),
+                ])])
+            }
+            if op.method != "get" && op.method != "head" {
+                operation["security"] = .array([.object(["bearer": .array([])])])
+            }
+            paths[op.path, default: [:]][op.method] = .object(operation)
+        }
+        return .object([
+            "openapi": .string("3.1.0"),
+            "info": .object(["title": .string("Timelapser"), "version": .string("1.0.0"),
+                             "description": .string("Self-hosted timelapse server: cameras, frames, thumbnails and their maintenance.")]),
+            "paths": .object(paths.mapValues { .object($0) }),
+            "components": .object([
+                "securitySchemes": .object(["bearer": .object(["type": .string("http"), "scheme": .string("bearer")])]),
+                "schemas": .object([
+                    "Success": .object(["type": .string("object"), "required": .array([.string("success"), .string("data")]),
+                                        "properties": .object(["success": .object(["const": .bool(true)]), "data": .object([:])])]),
+                    "Error": .object(["type": .string("object"),
+                                      "required": .array([.string("success"), .string("error"), .string("status_code")]),
+                                      "properties": .object([
+                                        "success": .object(["const": .bool(false)]), "error": .object(["type": .string("string")]),
+                                        "status_code": .object(["type": .string("integer")]), "details": .object(["type": .string("object")]),
+                                      ])]),
+                ]),
+            ]),
+        ])
+    }
+
+    static func pathParameters(_ path: String) -> [String] {
+        path.split(separator: "/").compactMap { $0.hasPrefix("{") ? String($0.dropFirst().dropLast()) : nil }
+    }
+
+    static func operationId(_ op: APIOperation) -> String {
+        op.method + op.path.split(separator: "/").dropFirst().map { part in
+            let word = part.hasPrefix("{") ? "By" + part.dropFirst().dropLast().capitalized : part.replacingOccurrences(of: ".", with: "_").capitalized
+            return word.replacingOccurrences(of: "-", with: "")
+        }.joined()
+    }
+}
+
+/// `GET /api/openapi.json`.
+struct OpenAPIController {
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("openapi.json") { _, _ in JSONResponse.raw(OpenAPIDocument.json(), status: .ok) }
+    }
+}
+
+import Hummingbird

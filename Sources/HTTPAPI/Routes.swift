@@ -1,0 +1,16 @@
+import Hummingbird
+
+/// Builds the router with every controller; the one list of routes (the OpenAPI test walks it).
+public func buildRouter(_ services: APIServices) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ErrorEnvelopeMiddleware())
+    router.add(middleware: BearerTokenMiddleware(token: services.apiToken))
+    let api = router.group("api")
+    HealthController(services: services).addRoutes(to: api)
+    CameraController(services: services).addRoutes(to: api)
+    TimelapseController(services: services).addRoutes(to: api)
+    ImageController(services: services).addRoutes(to: api)
+    SettingsController(services: services).addRoutes(to: api)
+    OpenAPIController().addRoutes(to: api)
+    return router
+}

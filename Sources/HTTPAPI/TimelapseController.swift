@@ -1,0 +1,42 @@
+import Events
+import Hummingbird
+
+/// `/api/timelapses/{id}…`.
+struct TimelapseController {
+    let services: APIServices
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("timelapses", use: list)
+        group.get("timelapses/:id", use: get)
+        group.get("timelapses/:id/images", use: images)
+        group.post("timelapses/:id/complete", use: complete)
+        group.delete("timelapses/:id", use: delete)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let cameraId = try RequestInput.int(request, "camera_id", in: 1...Int.max).map(Int64.init)
+        return JSONResponse.ok(.array(try await services.timelapses.list(cameraId: cameraId).map(EntityJSON.timelapse)))
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try RequestInput.id(context, entity: "Timelapse")
+        return JSONResponse.ok(EntityJSON.timelapse(try await services.timelapses.get(id)))
+    }
+
+    @Sendable func images(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try RequestInput.id(context, entity: "Timelapse")
+        let limit = try RequestInput.int(request, "limit", in: 1...1000) ?? 100
+        let offset = try RequestInput.int(request, "offset", in: 0...Int.max) ?? 0
+        return JSONResponse.ok(.array(try await services.timelapses.images(id, limit: limit, offset: offset).map(EntityJSON.image)))
+    }
+
+    @Sendable func complete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try RequestInput.id(context, entity: "Timelapse")
+        return JSONResponse.ok(EntityJSON.timelapse(try await services.timelapses.complete(id)))
+    }
+
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try RequestInput.id(context, entity: "Timelapse")
+        return JSONResponse.ok(EntityJSON.deletion(try await services.timelapses.delete(id)))
+    }
+}

@@ -1,0 +1,64 @@
+import Capture
+import Events
+import Foundation
+import HTTPAPI
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Storage
+import Thumbnails
+
+/// The composition root: the one place that knows every concrete type and wires them.
+struct Composition: Sendable {
+    let configuration: AppConfiguration
+    let database: TimelapserDatabase
+    let events: EventBus
+    let settings: SettingsService
+    let queue: ThumbnailJobQueue
+    let thumbnails: ThumbnailService
+    let relay: PostgresEventRelay?
+    let logger: Logger
+
+    static func make(_ configuration: AppConfiguration, logger: Logger) async throws -> Composition {
+        try FileManager.default.createDirectory(atPath: configuration.layout.root, withIntermediateDirectories: true)
+        let database = try await TimelapserDatabase.openMigrated(configuration.database, logger: logger)
+        let origin = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let relay = database.engine == .postgresql ? PostgresEventRelay(database: database, origin: origin, logger: logger) : nil
+        let events = EventBus(relay: relay)
+        return Composition(
+            configuration: configuration, database: database, events: events,
+            settings: SettingsService(database: database),
+            queue: ThumbnailJobQueue(database: database, wake: WakeSignal()),
+            thumbnails: ThumbnailService(database: database, layout: configuration.layout, events: events, logger: logger),
+            relay: relay, logger: logger)
+    }
+
+    var apiServices: APIServices {
+        APIServices(
+            engine: database.engine,
+            cameras: CameraService(database: database, layout: configuration.layout),
+            timelapses: TimelapseService(database: database, layout: configuration.layout, settings: settings,
+                                         thumbnails: thumbnails, events: events),
+            frames: FrameService(database: database, layout: configuration.layout),
+            settings: settings, queue: queue, events: events, apiToken: configuration.apiToken)
+    }
+
+    /// Services every process runs before its own: the database pool and the cross-process event listener.
+    var infrastructureServices: [any Service] {
+        var services: [any Service] = [DatabaseCloser(database: database)]
+        if let client = database.clientService { services.append(client) }
+        if let relay { services.append(relay.listener(bus: events)) }
+        return services
+    }
+}
+
+/// Builds the HTTP application of `serve` (tests build the same one).
+func buildApplication(_ configuration: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    let composition = try await Composition.make(configuration, logger: logger)
+    let router = buildRouter(composition.apiServices)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Timelapser"),
+        services: composition.infrastructureServices,
+        logger: logger)
+}

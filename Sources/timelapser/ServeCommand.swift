@@ -1,0 +1,21 @@
+import ArgumentParser
+import Hummingbird
+import Logging
+
+/// `timelapser serve`: HTTP API, dashboard, thumbnail worker and camera capture in one process.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the server.")
+
+    @OptionGroup var options: ServerOptions
+
+    func run() async throws {
+        let configuration = try options.resolved()
+        var logger = Logger(label: "timelapser")
+        logger.logLevel = .info
+        let app = try await buildApplication(configuration, logger: logger)
+        logger.info("serving", metadata: ["address": "\(configuration.host):\(configuration.port)",
+                                          "database": "\(configuration.database.engine.rawValue)",
+                                          "data_dir": "\(configuration.layout.root)"])
+        try await app.runService()
+    }
+}

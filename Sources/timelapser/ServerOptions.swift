@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Storage
+
+/// Options shared by `serve`, `worker` and the maintenance commands; each falls back to its
+/// `TIMELAPSER_*` environment variable.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Address to bind (env TIMELAPSER_HOST).") var host: String?
+    @Option(help: "Port to listen on (env TIMELAPSER_PORT).") var port: Int?
+    @Option(name: .customLong("data-dir"), help: "Data directory (env TIMELAPSER_DATA_DIR).") var dataDir: String?
+    @Option(name: .customLong("database-url"),
+            help: "sqlite:///path or postgres://user@host/db (env TIMELAPSER_DATABASE_URL; default SQLite in the data dir).")
+    var databaseURL: String?
+    @Option(help: "Thumbnail jobs run at once (default: number of cores).") var workers: Int?
+    @Option(name: .customLong("api-token"), help: "Bearer token required for non-GET API requests (env TIMELAPSER_API_TOKEN).")
+    var apiToken: String?
+
+    func resolved(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
+        let dataDir = dataDir ?? environment["TIMELAPSER_DATA_DIR"] ?? "./data"
+        let layout = DataLayout(root: dataDir)
+        let url = databaseURL ?? environment["TIMELAPSER_DATABASE_URL"]
+        let location = try url.map { try DatabaseLocation(url: $0) } ?? .sqlite(path: layout.root + "/timelapser.sqlite")
+        let portText = port.map(String.init) ?? environment["TIMELAPSER_PORT"] ?? "8080"
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw ValidationError("port must be 0-65535")
+        }
+        let workers = workers ?? ProcessInfo.processInfo.activeProcessorCount
+        guard (1...64).contains(workers) else { throw ValidationError("workers must be 1-64") }
+        let token = apiToken ?? environment["TIMELAPSER_API_TOKEN"]
+        return AppConfiguration(
+            host: host ?? environment["TIMELAPSER_HOST"] ?? "127.0.0.1", port: port, layout: layout,
+            database: location, workers: workers, apiToken: (token?.isEmpty ?? true) ? nil : token)
+    }
+}
+
+/// Resolved configuration of a server or worker process.
+struct AppConfiguration: Sendable {
+    var host: String
+    var port: Int
+    var layout: DataLayout
+    var database: DatabaseLocation
+    var workers: Int
+    var apiToken: String?
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Timelapser needs when any is missing. Usage: install-deps.sh [run|test|bench]
+set -euo pipefail
+purpose="${1:-run}"
+packages=(libvips-dev libturbojpeg0-dev pkg-config)
+case "$purpose" in
+  test) packages+=(postgresql) ;;
+  bench) packages+=(postgresql wrk nginx time) ;;
+esac
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
