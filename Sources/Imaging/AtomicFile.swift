@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Who wrote a temp file: a worker (process) and the job it was running.
+public struct TempOwner: Sendable, Hashable {
+    /// No dots or slashes (they are replaced by "-"), e.g. "host-1234".
+    public let workerID: String
+    public let jobID: Int64
+
+    public init(workerID: String, jobID: Int64) {
+        let cleaned = String(workerID.map { c -> Character in
+            (c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "_")) ? c : "-"
+        })
+        self.workerID = cleaned.isEmpty ? "-" : cleaned
+        self.jobID = jobID
+    }
+
+    /// "<hostname>-<pid>" of this process.
+    public static func currentWorkerID() -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&buf, buf.count) == 0
+            ? String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "host"
+        return TempOwner(workerID: "\(host)-\(getpid())", jobID: 0).workerID
+    }
+}
+
+/// Crash-safe file replacement: write a temp file beside the final name, fsync,
+/// rename over the final name, fsync the directory. Readers see the old file or
+/// the whole new one, never a partial one.
+public enum AtomicFile {
+    static let prefix = ".tmp."
+
+    /// ".tmp.<workerID>.<jobID>.<random>.<finalName>"
+    static func tempName(for finalName: String, owner: TempOwner) -> String {
+        let random = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        return "\(prefix)\(owner.workerID).\(owner.jobID).\(random).\(finalName)"
+    }
+
+    /// Writes `bytes` to `finalPath` atomically, creating parent directories (0755).
+    public static func write(_ bytes: [UInt8], to finalPath: String, owner: TempOwner) throws(ImagingError) {
+        try write(bytes, to: finalPath, owner: owner, beforeRename: nil)
+    }
+
+    /// `beforeRename` is a test seam: returning false simulates a failure after the
+    /// temp file is complete and before it is renamed.
+    static func write(_ bytes: [UInt8], to finalPath: String, owner: TempOwner,
+                      beforeRename: ((String) -> Bool)?) throws(ImagingError) {
+        let (dir, name) = split(finalPath)
+        guard !name.isEmpty, name != ".", name != ".." else { throw .io("invalid file name in \(finalPath)") }
+        try makeDirectories(dir)
+        let tempPath = join(dir, tempName(for: name, owner: owner))
+        let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { throw .io("cannot create \(tempPath): \(FileIO.errnoText())") }
+        var ok = false
+        defer {
+            if !ok { unlink(tempPath) }
+        }
+        do {
+            defer { close(fd) }
+            var off = 0
+            while off < bytes.count {
+                let n = bytes.withUnsafeBytes { b in systemWrite(fd, b.baseAddress! + off, b.count - off) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw ImagingError.io("cannot write \(tempPath): \(FileIO.errnoText())")
+                }
+                off += n
+            }
+            guard fsync(fd) == 0 else { throw ImagingError.io("cannot fsync \(tempPath): \(FileIO.errnoText())") }
+        }
+        if let beforeRename, !beforeRename(tempPath) {
+            throw .io("injected failure before rename")
+        }
+        guard rename(tempPath, finalPath) == 0 else {
+            throw .io("cannot rename to \(finalPath): \(FileIO.errnoText())")
+        }
+        ok = true
+        let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            _ = fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    /// The owner encoded in a temp file name, or nil when it is not one of ours.
+    public static func parseTempName(_ fileName: String) -> TempOwner? {
+        guard fileName.hasPrefix(prefix) else { return nil }
+        let parts = fileName.dropFirst(prefix.count).split(separator: ".", maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        let worker = String(parts[0])
+        guard !worker.isEmpty, TempOwner(workerID: worker, jobID: 0).workerID == worker,
+              let job = Int64(parts[1]),
+              !parts[2].isEmpty, parts[2].allSatisfy({ $0.isHexDigit }),
+              !parts[3].isEmpty else { return nil }
+        return TempOwner(workerID: worker, jobID: job)
+    }
+
+    /// Removes temp files in `directory` (not recursive) whose owner is not alive.
+    /// Only regular files with a temp name are removed; symlinks are never followed
+    /// or removed. Returns the number removed.
+    public static func sweepTemps(in directory: String, isOwnerAlive: (TempOwner) -> Bool) -> Int {
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+        guard dfd >= 0 else { return 0 }
+        defer { close(dfd) }
+        guard let dir = fdopendir(dup(dfd)) else { return 0 }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            names.append(name)
+        }
+        var removed = 0
+        for name in names {
+            guard let owner = parseTempName(name), !isOwnerAlive(owner) else { continue }
+            var st = stat()
+            guard fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            if unlinkat(dfd, name, 0) == 0 { removed += 1 }
+        }
+        return removed
+    }
+
+    // MARK: paths
+
+    static func split(_ path: String) -> (dir: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
+        let dir = String(path[..<slash])
+        return (dir.isEmpty ? "/" : dir, String(path[path.index(after: slash)...]))
+    }
+
+    static func join(_ dir: String, _ name: String) -> String {
+        dir.isEmpty ? name : (dir.hasSuffix("/") ? dir + name : dir + "/" + name)
+    }
+
+    static func makeDirectories(_ dir: String) throws(ImagingError) {
+        guard !dir.isEmpty else { return }
+        var st = stat()
+        if stat(dir, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else { throw .io("\(dir) is not a directory") }
+            return
+        }
+        let (parent, _) = split(dir)
+        if parent != dir && !parent.isEmpty { try makeDirectories(parent) }
+        if mkdir(dir, 0o755) != 0 && errno != EEXIST {
+            throw .io("cannot create directory \(dir): \(FileIO.errnoText())")
+        }
+    }
+}
+
+@inline(__always)
+private func systemWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ n: Int) -> Int {
+    write(fd, buf, n)
+}

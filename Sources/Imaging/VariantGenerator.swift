@@ -1,0 +1,77 @@
+/// Makes the thumbnail and small variants of a JPEG, from one decode.
+public struct VariantGenerator: Sendable {
+    public let limits: ImageLimits
+
+    public init(limits: ImageLimits = .init()) {
+        self.limits = limits
+        ImagingRuntime.initialize()
+    }
+
+    // MARK: probe
+
+    /// Reads the header only (no pixel decode) and checks the pixel limit.
+    public func probe(data: [UInt8]) throws(ImagingError) -> ImageProbe {
+        try header(data).probe
+    }
+
+    /// Reads at most the first MiB of the file unless the header is longer.
+    public func probe(path: String) throws(ImagingError) -> ImageProbe {
+        let prefix = 1 << 20
+        let (head, size) = try FileIO.read(path, limit: prefix)
+        do {
+            return try header(head).probe
+        } catch {
+            if case .truncated = error, size > head.count {
+                return try header(try FileIO.read(path).bytes).probe
+            }
+            throw error
+        }
+    }
+
+    func header(_ data: [UInt8]) throws(ImagingError) -> JPEGHeader {
+        let h = try data.withUnsafeBufferPointer { b throws(ImagingError) in try JPEGHeader.parse(b) }
+        if h.width * h.height > limits.maxSourcePixels {
+            throw .tooManyPixels(width: h.width, height: h.height, limit: limits.maxSourcePixels)
+        }
+        return h
+    }
+
+    // MARK: variants
+
+    public func makeVariants(path: String, thumbnail: VariantSpec, small: VariantSpec?) throws(ImagingError) -> GeneratedVariants {
+        let (bytes, _) = try FileIO.read(path)
+        return try makeVariants(data: bytes, thumbnail: thumbnail, small: small)
+    }
+
+    /// One decode at the DCT scale the largest requested variant needs; the
+    /// thumbnail is derived from the small in memory.
+    public func makeVariants(data: [UInt8], thumbnail: VariantSpec, small: VariantSpec?) throws(ImagingError) -> GeneratedVariants {
+        let h = try header(data)
+        let probe = h.probe
+        let largest = small ?? thumbnail
+        let target = largest.fittedSize(width: probe.uprightWidth, height: probe.uprightHeight)
+        // Target in stored (pre-rotation) orientation.
+        let swaps = probe.orientation >= 5
+        let tw = swaps ? target.height : target.width
+        let th = swaps ? target.width : target.height
+        let shrink = Self.dctShrink(width: h.width, height: h.height, targetWidth: tw, targetHeight: th)
+        let decoded = try Codec.decode(data, header: h, shrink: shrink)
+        let first = decoded.image.resized420(width: tw, height: th).oriented(probe.orientation)
+        let firstEncoded = try Codec.encode(first, quality: largest.quality)
+        guard let small else {
+            return GeneratedVariants(thumbnail: firstEncoded, small: nil)
+        }
+        _ = small
+        let t = thumbnail.fittedSize(width: first.width, height: first.height)
+        let thumb = first.resized420(width: t.width, height: t.height)
+        return GeneratedVariants(thumbnail: try Codec.encode(thumb, quality: thumbnail.quality), small: firstEncoded)
+    }
+
+    /// Largest 1/2^k (k ≤ 3) that keeps the decoded image at least as large as the target.
+    static func dctShrink(width: Int, height: Int, targetWidth: Int, targetHeight: Int) -> Int {
+        for s in [8, 4, 2] {
+            if (width + s - 1) / s >= targetWidth && (height + s - 1) / s >= targetHeight { return s }
+        }
+        return 1
+    }
+}
