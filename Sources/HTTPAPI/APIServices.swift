@@ -9,19 +9,24 @@ public struct APIServices: Sendable {
     public var cameras: CameraService
     public var timelapses: TimelapseService
     public var frames: FrameService
+    public var ingest: FrameIngest
     public var settings: SettingsService
     public var queue: ThumbnailJobQueue
+    public var performance: ThumbnailPerformanceService
     public var events: EventBus
     public var apiToken: String?
 
     public init(engine: DatabaseEngine, cameras: CameraService, timelapses: TimelapseService, frames: FrameService,
-                settings: SettingsService, queue: ThumbnailJobQueue, events: EventBus, apiToken: String?) {
+                ingest: FrameIngest, settings: SettingsService, queue: ThumbnailJobQueue,
+                performance: ThumbnailPerformanceService, events: EventBus, apiToken: String?) {
         self.engine = engine
         self.cameras = cameras
         self.timelapses = timelapses
         self.frames = frames
+        self.ingest = ingest
         self.settings = settings
         self.queue = queue
+        self.performance = performance
         self.events = events
         self.apiToken = apiToken
     }

@@ -11,6 +11,9 @@ public func buildRouter(_ services: APIServices) -> Router<AppRequestContext> {
     TimelapseController(services: services).addRoutes(to: api)
     ImageController(services: services).addRoutes(to: api)
     SettingsController(services: services).addRoutes(to: api)
+    CaptureController(services: services).addRoutes(to: api)
+    EventsController(services: services).addRoutes(to: api)
+    ThumbnailJobsController(services: services).addRoutes(to: api)
     OpenAPIController().addRoutes(to: api)
     return router
 }

@@ -14,7 +14,7 @@ struct TimelapseController {
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let cameraId = try RequestInput.int(request, "camera_id", in: 1...Int.max).map(Int64.init)
+        let cameraId = try RequestInput.int(request, "camera_id", in: 1...Int.max).map { Int64($0) }
         return JSONResponse.ok(.array(try await services.timelapses.list(cameraId: cameraId).map(EntityJSON.timelapse)))
     }
 

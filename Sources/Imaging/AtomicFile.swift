@@ -44,10 +44,28 @@ public enum AtomicFile {
         try write(bytes, to: finalPath, owner: owner, beforeRename: nil)
     }
 
+    /// Like ``write(_:to:owner:)`` but never replaces an existing file: the temp file is hard-linked to the final
+    /// name, which fails when the name is taken. Returns false (leaving nothing behind) when `finalPath` exists.
+    /// Frames use this: a second frame with the same name must not overwrite the first.
+    public static func writeNew(_ bytes: [UInt8], to finalPath: String, owner: TempOwner) throws(ImagingError) -> Bool {
+        var created = true
+        try write(bytes, to: finalPath, owner: owner, beforeRename: nil) { temp, final throws(ImagingError) in
+            if link(temp, final) == 0 {
+                unlink(temp)
+                return
+            }
+            guard errno == EEXIST else { throw .io("cannot link to \(final): \(FileIO.errnoText())") }
+            unlink(temp)
+            created = false
+        }
+        return created
+    }
+
     /// `beforeRename` is a test seam: returning false simulates a failure after the
     /// temp file is complete and before it is renamed.
     static func write(_ bytes: [UInt8], to finalPath: String, owner: TempOwner,
-                      beforeRename: ((String) -> Bool)?) throws(ImagingError) {
+                      beforeRename: ((String) -> Bool)?,
+                      publish: ((String, String) throws(ImagingError) -> Void)? = nil) throws(ImagingError) {
         let (dir, name) = split(finalPath)
         guard !name.isEmpty, name != ".", name != ".." else { throw .io("invalid file name in \(finalPath)") }
         try makeDirectories(dir)
@@ -74,7 +92,9 @@ public enum AtomicFile {
         if let beforeRename, !beforeRename(tempPath) {
             throw .io("injected failure before rename")
         }
-        guard rename(tempPath, finalPath) == 0 else {
+        if let publish {
+            try publish(tempPath, finalPath)
+        } else if rename(tempPath, finalPath) != 0 {
             throw .io("cannot rename to \(finalPath): \(FileIO.errnoText())")
         }
         ok = true

@@ -158,3 +158,12 @@ extension ImageStore {
         return paths
     }
 }
+
+extension ImageStore {
+    /// The newest frame of a timelapse.
+    public static func fetchLatest(_ db: any SQLDatabase, timelapseId: Int64) async throws -> ImageRecord? {
+        try await db.raw("""
+            SELECT * FROM images WHERE timelapse_id = \(bind: timelapseId) ORDER BY captured_at DESC, id DESC LIMIT 1
+            """).first(decoding: ImageRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+}

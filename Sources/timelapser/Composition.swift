@@ -33,6 +33,21 @@ struct Composition: Sendable {
             relay: relay, logger: logger)
     }
 
+    var ingest: FrameIngest {
+        FrameIngest(database: database, layout: configuration.layout, settings: settings, queue: queue, events: events, logger: logger)
+    }
+
+    /// The thumbnail worker of this process.
+    var worker: ThumbnailWorker {
+        ThumbnailWorker(queue: queue, thumbnails: thumbnails, settings: settings, events: events, layout: configuration.layout,
+                        concurrency: configuration.workers, logger: logger)
+    }
+
+    /// Wakes this process's worker when another process queues a job (PostgreSQL NOTIFY).
+    var jobNotificationListener: (any Service)? {
+        database.engine == .postgresql ? JobNotificationListener(database: database, wake: queue.wake, logger: logger) : nil
+    }
+
     var apiServices: APIServices {
         APIServices(
             engine: database.engine,
@@ -40,7 +55,8 @@ struct Composition: Sendable {
             timelapses: TimelapseService(database: database, layout: configuration.layout, settings: settings,
                                          thumbnails: thumbnails, events: events),
             frames: FrameService(database: database, layout: configuration.layout),
-            settings: settings, queue: queue, events: events, apiToken: configuration.apiToken)
+            ingest: ingest, settings: settings, queue: queue,
+            performance: ThumbnailPerformanceService(database: database, settings: settings), events: events, apiToken: configuration.apiToken)
     }
 
     /// Services every process runs before its own: the database pool and the cross-process event listener.
@@ -56,9 +72,12 @@ struct Composition: Sendable {
 func buildApplication(_ configuration: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     let composition = try await Composition.make(configuration, logger: logger)
     let router = buildRouter(composition.apiServices)
+    var services = composition.infrastructureServices
+    if let listener = composition.jobNotificationListener { services.append(listener) }
+    services.append(composition.worker)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Timelapser"),
-        services: composition.infrastructureServices,
+        services: services,
         logger: logger)
 }

@@ -1,0 +1,50 @@
+import Capture
+import Events
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `POST /api/cameras/{id}/captures`: a camera (or script) pushes a JPEG frame.
+struct CaptureController {
+    let services: APIServices
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("cameras/:id/captures", use: capture)
+    }
+
+    @Sendable func capture(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let cameraId = try RequestInput.id(context, entity: "Camera")
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "image/jpeg" else {
+            throw APIError(.unsupportedMediaType, "Content-Type must be image/jpeg", details: ["content_type": JSONValue(mediaType)])
+        }
+        var capturedAt: Date?
+        if let text = request.uri.queryParameters.get("captured_at") {
+            guard let date = JSONDate.parse(String(text)) else {
+                throw APIError.badRequest("captured_at must be an ISO 8601 date-time", field: "captured_at")
+            }
+            capturedAt = date
+        }
+        _ = try await services.cameras.get(cameraId)
+        let limit = try await services.ingest.uploadLimit()
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw CatalogError.uploadTooLarge(limit: limit)
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw CatalogError.uploadTooLarge(limit: limit)
+        }
+        let frame = try await services.ingest.ingest(cameraId: cameraId, bytes: Array(buffer.readableBytesView), capturedAt: capturedAt)
+        let image = frame.image
+        return JSONResponse.ok(.object([
+            "image_id": .int(Int(image.id)), "timelapse_id": .int(Int(image.timelapseId)), "camera_id": .int(Int(image.cameraId)),
+            "file_path": .string(image.filePath), "day_number": .int(image.dayNumber),
+            "captured_at": JSONDate.value(image.capturedAt), "file_size": .int(Int(image.fileSize)),
+            "width": .int(image.width), "height": .int(image.height),
+            "thumbnail_job_id": JSONValue(frame.thumbnailJobId), "urls": EntityJSON.imageURLs(image),
+        ]), status: .created)
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+
+/// `timelapser worker`: the thumbnail worker alone, for extra processes or hosts sharing one PostgreSQL
+/// database and one data directory.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run a thumbnail worker only.")
+
+    @OptionGroup var options: ServerOptions
+
+    func run() async throws {
+        let configuration = try options.resolved()
+        var logger = Logger(label: "timelapser-worker")
+        logger.logLevel = .info
+        let composition = try await Composition.make(configuration, logger: logger)
+        var services = composition.infrastructureServices
+        if let listener = composition.jobNotificationListener { services.append(listener) }
+        services.append(composition.worker)
+        logger.info("worker started", metadata: ["workers": "\(configuration.workers)", "database": "\(configuration.database.engine.rawValue)"])
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}
