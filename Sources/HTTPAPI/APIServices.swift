@@ -14,11 +14,14 @@ public struct APIServices: Sendable {
     public var queue: ThumbnailJobQueue
     public var performance: ThumbnailPerformanceService
     public var events: EventBus
+    public var resolver: ImageVariantResolver
+    public var maintenance: ThumbnailMaintenance
     public var apiToken: String?
 
     public init(engine: DatabaseEngine, cameras: CameraService, timelapses: TimelapseService, frames: FrameService,
                 ingest: FrameIngest, settings: SettingsService, queue: ThumbnailJobQueue,
-                performance: ThumbnailPerformanceService, events: EventBus, apiToken: String?) {
+                performance: ThumbnailPerformanceService, events: EventBus,
+                resolver: ImageVariantResolver, maintenance: ThumbnailMaintenance, apiToken: String?) {
         self.engine = engine
         self.cameras = cameras
         self.timelapses = timelapses
@@ -28,6 +31,8 @@ public struct APIServices: Sendable {
         self.queue = queue
         self.performance = performance
         self.events = events
+        self.resolver = resolver
+        self.maintenance = maintenance
         self.apiToken = apiToken
     }
 }

@@ -19,7 +19,10 @@ struct APIOperation {
 enum OpenAPIDocument {
     static let errors: [Int: String] = [400: "Malformed request", 401: "Missing or wrong API token", 500: "Internal error"]
 
-    static let operations: [APIOperation] = [
+    /// Every documented operation; each capability keeps its own list in its own file.
+    static var operations: [APIOperation] { coreOperations + servingOperations + maintenanceOperations }
+
+    static let coreOperations: [APIOperation] = [
         APIOperation(method: "get", path: "/api/health", summary: "Server, database and queue health", tag: "operations",
                      responses: [200: "status, database engine, queue counts"]),
         APIOperation(method: "get", path: "/api/openapi.json", summary: "This document", tag: "operations", responses: [200: "OpenAPI document"]),

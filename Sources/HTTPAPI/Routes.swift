@@ -14,6 +14,8 @@ public func buildRouter(_ services: APIServices) -> Router<AppRequestContext> {
     CaptureController(services: services).addRoutes(to: api)
     EventsController(services: services).addRoutes(to: api)
     ThumbnailJobsController(services: services).addRoutes(to: api)
+    ImageServingController(services: services).addRoutes(to: api)
+    MaintenanceController(services: services).addRoutes(to: api)
     OpenAPIController().addRoutes(to: api)
     return router
 }

@@ -56,7 +56,12 @@ struct Composition: Sendable {
                                          thumbnails: thumbnails, events: events),
             frames: FrameService(database: database, layout: configuration.layout),
             ingest: ingest, settings: settings, queue: queue,
-            performance: ThumbnailPerformanceService(database: database, settings: settings), events: events, apiToken: configuration.apiToken)
+            performance: ThumbnailPerformanceService(database: database, settings: settings), events: events,
+            resolver: ImageVariantResolver(database: database, layout: configuration.layout, settings: settings, queue: queue,
+                                           events: events, logger: logger),
+            maintenance: ThumbnailMaintenance(database: database, layout: configuration.layout, settings: settings, queue: queue,
+                                              events: events, logger: logger),
+            apiToken: configuration.apiToken)
     }
 
     /// Services every process runs before its own: the database pool and the cross-process event listener.
