@@ -45,7 +45,6 @@ public struct APIError: Error, Sendable {
             case .methodNotAllowed: return APIError(.methodNotAllowed, "Method not allowed")
             default: return APIError(error.status, error.body ?? error.status.reasonPhrase)
             }
-        case is DecodingError: return APIError(.badRequest, "Malformed JSON body")
         default: return nil
         }
     }

@@ -147,11 +147,15 @@ extension ImageStore {
     /// rewrites the affected counts; returns the paths that were cleared, for the caller to unlink after commit.
     public static func clearVariants(_ db: any SQLDatabase, kind: VariantKind, timelapseId: Int64?) async throws -> [String] {
         let filter: SQLQueryString = timelapseId.map { "AND timelapse_id = \(bind: $0)" } ?? ""
+        // RETURNING shows the new (NULL) values, so the old paths are read first, in the same transaction.
         let rows = try await db.raw("""
+            SELECT timelapse_id, \(unsafeRaw: kind.pathColumn) AS path FROM images
+            WHERE \(unsafeRaw: kind.pathColumn) IS NOT NULL \(filter)
+            """).all()
+        try await db.raw("""
             UPDATE images SET \(unsafeRaw: kind.pathColumn) = NULL, \(unsafeRaw: kind.sizeColumn) = NULL
             WHERE \(unsafeRaw: kind.pathColumn) IS NOT NULL \(filter)
-            RETURNING timelapse_id, \(unsafeRaw: kind.pathColumn) AS path
-            """).all()
+            """).run()
         let paths = try rows.map { try $0.decode(column: "path", as: String.self) }
         let timelapses = Set(try rows.map { try $0.decode(column: "timelapse_id", as: Int64.self) })
         if !timelapses.isEmpty { try await TimelapseStore.recomputeCounts(db, ids: Array(timelapses)) }
