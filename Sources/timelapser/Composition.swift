@@ -28,7 +28,7 @@ struct Composition: Sendable {
         return Composition(
             configuration: configuration, database: database, events: events,
             settings: SettingsService(database: database),
-            queue: ThumbnailJobQueue(database: database, wake: WakeSignal()),
+            queue: ThumbnailJobQueue(database: database, wake: WakeSignal(), leaseDuration: .seconds(configuration.jobLeaseSeconds)),
             thumbnails: ThumbnailService(database: database, layout: configuration.layout, events: events, logger: logger),
             relay: relay, logger: logger)
     }

@@ -27,9 +27,11 @@ struct ServerOptions: ParsableArguments {
         let workers = workers ?? ProcessInfo.processInfo.activeProcessorCount
         guard (1...64).contains(workers) else { throw ValidationError("workers must be 1-64") }
         let token = apiToken ?? environment["TIMELAPSER_API_TOKEN"]
+        let lease = Int(environment["TIMELAPSER_JOB_LEASE_SECONDS"] ?? "") ?? 30
+        guard (2...3600).contains(lease) else { throw ValidationError("TIMELAPSER_JOB_LEASE_SECONDS must be 2-3600") }
         return AppConfiguration(
             host: host ?? environment["TIMELAPSER_HOST"] ?? "127.0.0.1", port: port, layout: layout,
-            database: location, workers: workers, apiToken: (token?.isEmpty ?? true) ? nil : token)
+            database: location, workers: workers, apiToken: (token?.isEmpty ?? true) ? nil : token, jobLeaseSeconds: lease)
     }
 }
 
@@ -41,4 +43,6 @@ struct AppConfiguration: Sendable {
     var database: DatabaseLocation
     var workers: Int
     var apiToken: String?
+    /// How long a claimed job is held without a heartbeat before another worker may take it over.
+    var jobLeaseSeconds: Int = 30
 }
