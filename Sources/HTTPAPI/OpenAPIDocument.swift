@@ -25,6 +25,10 @@ enum OpenAPIDocument {
     static let coreOperations: [APIOperation] = [
         APIOperation(method: "get", path: "/api/health", summary: "Server, database and queue health", tag: "operations",
                      responses: [200: "status, database engine, queue counts"]),
+        APIOperation(method: "get", path: "/", summary: "The dashboard page", tag: "dashboard", responses: [200: "HTML"],
+                     responseType: "text/html"),
+        APIOperation(method: "get", path: "/dashboard/{file}", summary: "Dashboard scripts and styles", tag: "dashboard",
+                     responses: [200: "The file", 404: "No such asset"], responseType: "text/plain"),
         APIOperation(method: "get", path: "/api/openapi.json", summary: "This document", tag: "operations", responses: [200: "OpenAPI document"]),
         APIOperation(method: "get", path: "/api/cameras", summary: "List cameras", tag: "cameras", responses: [200: "Array of cameras"]),
         APIOperation(method: "post", path: "/api/cameras", summary: "Create a camera", tag: "cameras",
@@ -94,8 +98,9 @@ enum OpenAPIDocument {
             }
             var parameters: [JSONValue] = []
             for name in pathParameters(op.path) {
-                parameters.append(.object(["name": .string(name), "in": .string("path"), "required": .bool(true),
-                                           "schema": .object(["type": .string("integer"), "minimum": .int(1)])]))
+                let schema: JSONValue = name.hasSuffix("id")
+                    ? .object(["type": .string("integer"), "minimum": .int(1)]) : .object(["type": .string("string")])
+                parameters.append(.object(["name": .string(name), "in": .string("path"), "required": .bool(true), "schema": schema]))
             }
             for q in op.query {
                 parameters.append(.object(["name": .string(q.name), "in": .string("query"), "required": .bool(false),

@@ -1,0 +1,20 @@
+import Dashboard
+import Hummingbird
+import NIOCore
+
+/// `GET /` (the dashboard page) and `GET /dashboard/{file}` (its scripts and styles).
+struct DashboardController {
+    let assets: DashboardAssets
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/") { _, _ in try serve("index.html") }
+        router.get("dashboard/:file") { _, context in try serve(context.parameters.get("file") ?? "") }
+    }
+
+    func serve(_ name: String) throws -> Response {
+        guard let asset = assets.asset(named: name) else { throw APIError(.notFound, "Not found") }
+        return Response(status: .ok, headers: [
+            .contentType: asset.contentType, .cacheControl: "no-cache", .init("X-Content-Type-Options")!: "nosniff",
+        ], body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Capture
+import Foundation
+import Logging
+import Storage
+
+/// `timelapser import --camera ID DIR`: ingests a folder of existing frames through the same code as captures
+/// (corruption detection, reference names, image rows, thumbnail jobs). Frames are taken in modification-time
+/// order and dated by it.
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Ingest existing frames from a folder.")
+
+    @OptionGroup var options: ServerOptions
+    @Option(help: "Camera id.") var camera: Int64
+    @Flag(name: .customLong("start-timelapse"), help: "Start a timelapse (dated by the oldest frame) when the camera has none running.")
+    var startTimelapse = false
+    @Flag(help: "Print a JSON summary instead of text.") var json = false
+    @Argument(help: "Folder of JPEG frames.") var directory: String
+
+    func run() async throws {
+        let configuration = try options.resolved()
+        var logger = Logger(label: "timelapser-import")
+        logger.logLevel = .error
+        let files = try Self.frames(in: directory)
+        let composition = try await Composition.make(configuration, logger: logger)
+        let summary = try await composition.database.withRunningClient {
+            let services = composition.apiServices
+            if startTimelapse, let oldest = files.first?.modified,
+               (try await services.cameras.get(camera)).activeTimelapseId == nil {
+                _ = try await services.timelapses.start(cameraId: camera, name: "Imported", startedAt: oldest)
+            }
+            var summary = ImportSummary()
+            let progress = ProgressBar(total: files.count, label: "import")
+            for file in files {
+                do {
+                    let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file.path)))
+                    _ = try await composition.ingest.ingest(cameraId: camera, bytes: bytes, capturedAt: file.modified)
+                    summary.imported += 1
+                } catch CatalogError.duplicateFrame {
+                    summary.duplicates += 1
+                } catch CatalogError.frameRejected(let reason, _, _) {
+                    summary.rejected[reason, default: 0] += 1
+                } catch let error as CatalogError {
+                    switch error {
+                    case .cameraNotFound, .noRunningTimelapse: throw error
+                    default: summary.rejected["\(error)", default: 0] += 1
+                    }
+                }
+                progress.advance()
+            }
+            progress.finish()
+            return summary
+        }
+        await composition.database.close()
+        if json {
+            let object: [String: Any] = ["imported": summary.imported, "duplicates": summary.duplicates, "rejected": summary.rejected]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print("imported \(summary.imported), duplicates \(summary.duplicates), rejected \(summary.rejected.values.reduce(0, +))"
+                  + (summary.rejected.isEmpty ? "" : " \(summary.rejected.sorted { $0.key < $1.key })"))
+        }
+    }
+
+    struct ImportSummary: Sendable {
+        var imported = 0
+        var duplicates = 0
+        var rejected: [String: Int] = [:]
+    }
+
+    static func frames(in directory: String) throws -> [(path: String, modified: Date)] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        return names.filter { $0.lowercased().hasSuffix(".jpg") || $0.lowercased().hasSuffix(".jpeg") }.compactMap { name in
+            let path = directory + "/" + name
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  attributes[.type] as? FileAttributeType == .typeRegular,
+                  let modified = attributes[.modificationDate] as? Date else { return nil }
+            return (path, modified)
+        }.sorted { ($0.modified, $0.path) < ($1.modified, $1.path) }
+    }
+}
+
+/// A one-line progress bar on a terminal; silent when standard error is not one.
+final class ProgressBar: @unchecked Sendable {
+    let total: Int
+    let label: String
+    private var done = 0
+    private let enabled = isatty(STDERR_FILENO) != 0
+    private var lastDraw = ContinuousClock.now - .seconds(1)
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+    }
+
+    func advance(by n: Int = 1) { update(done + n) }
+
+    func update(_ value: Int) {
+        done = value
+        guard enabled, ContinuousClock.now - lastDraw > .milliseconds(100) || done >= total else { return }
+        lastDraw = .now
+        let width = 30
+        let filled = total == 0 ? width : min(width, width * done / total)
+        let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)".utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
