@@ -5,7 +5,7 @@ purpose="${1:-run}"
 packages=(libvips-dev libturbojpeg0-dev pkg-config)
 case "$purpose" in
   test) packages+=(postgresql) ;;
-  bench) packages+=(postgresql wrk nginx time) ;;
+  bench) packages+=(postgresql wrk nginx time python3-pil) ;;
 esac
 missing=()
 for p in "${packages[@]}"; do
