@@ -4,7 +4,7 @@ export SWIFT_DETERMINISTIC_HASHING := 1
 DATA_DIR ?= ./data
 PORT ?= 8080
 
-.PHONY: run build release test test-sqlite bench deps screenshots clean
+.PHONY: run build release test test-sqlite bench screenshots clean
 
 ## Install what is missing, build, and serve on SQLite under ./data.
 run: release
@@ -18,11 +18,17 @@ release:
 	scripts/install-deps.sh run
 	swift build -c release --product timelapser
 
-## The whole suite on SQLite and a throwaway PostgreSQL cluster.
+## The whole suite on SQLite and a throwaway PostgreSQL cluster, then the dashboard in a real browser.
 test:
 	scripts/install-deps.sh test
 	swift build --build-tests
+	/usr/bin/python3 Tests/browser/test_dashboard.py
 	TIMELAPSER_REQUIRE_POSTGRES=1 scripts/with-postgres.sh swift test --skip-build
+
+## Screenshots of the dashboard's three pages into docs/ (made by the browser tests).
+screenshots:
+	swift build
+	SCREENSHOTS_DIR=docs/screenshots /usr/bin/python3 Tests/browser/test_dashboard.py
 
 ## Quick loop without PostgreSQL (its tests are skipped).
 test-sqlite:

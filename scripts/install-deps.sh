@@ -4,7 +4,7 @@ set -euo pipefail
 purpose="${1:-run}"
 packages=(libvips-dev libturbojpeg0-dev pkg-config)
 case "$purpose" in
-  test) packages+=(postgresql) ;;
+  test) packages+=(postgresql chromium chromium-driver python3-selenium python3-pil) ;;
   bench) packages+=(postgresql wrk nginx time python3-pil) ;;
 esac
 missing=()
