@@ -96,7 +96,7 @@ public struct ImageVariantResolver: Sendable {
     let cache: ResolutionCache
 
     public init(database: TimelapserDatabase, layout: DataLayout, settings: SettingsService, queue: ThumbnailJobQueue,
-                events: EventBus, logger: Logger, ttl: Duration = .seconds(2)) {
+                events: EventBus, logger: Logger, ttl: Duration = .seconds(5)) {
         self.database = database
         self.layout = layout
         self.settings = settings
