@@ -76,8 +76,10 @@ struct Composition: Sendable {
 /// Builds the HTTP application of `serve` (tests build the same one).
 func buildApplication(_ configuration: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     let composition = try await Composition.make(configuration, logger: logger)
-    let router = buildRouter(composition.apiServices)
+    let apiServices = composition.apiServices
+    let router = buildRouter(apiServices)
     var services = composition.infrastructureServices
+    services.append(apiServices.resolver.cacheInvalidation)
     if let listener = composition.jobNotificationListener { services.append(listener) }
     services.append(composition.worker)
     return Application(
