@@ -10,7 +10,8 @@ public struct DashboardAssets: Sendable {
         if let override = environment["TIMELAPSER_DASHBOARD_DIR"], !override.isEmpty {
             directory = override
         } else {
-            directory = Bundle.module.resourceURL!.appendingPathComponent("Resources").path
+            directory = Bundle.module.url(forResource: "index", withExtension: "html", subdirectory: "Resources")?
+                .deletingLastPathComponent().path ?? Bundle.module.bundlePath + "/Resources"
         }
     }
 

@@ -172,3 +172,21 @@ struct EntityAPITests {
         return try await app.test(.live) { client in try await body(client) }
     }
 }
+
+@Suite("Dashboard assets")
+struct DashboardAssetTests {
+    @Test func servesThePageAndItsAssetsOnly() async throws {
+        try await withTestServer(.sqlite) { client, _ in
+            let page = try await client.execute(uri: "/", method: .get)
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(String(buffer: page.body).contains("/dashboard/app.js"))
+            let script = try await client.execute(uri: "/dashboard/app.js", method: .get)
+            #expect(script.status == .ok)
+            #expect(script.headers[.contentType]?.hasPrefix("text/javascript") == true)
+            for uri in ["/dashboard/..%2FPackage.swift", "/dashboard/.hidden.js", "/dashboard/nope.js", "/dashboard/app.swift"] {
+                #expect(try await client.execute(uri: uri, method: .get).status == .notFound, "\(uri)")
+            }
+        }
+    }
+}
