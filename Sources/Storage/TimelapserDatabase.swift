@@ -115,6 +115,22 @@ public final class TimelapserDatabase: Sendable {
         }
     }
 
+    /// Runs writes that are each atomic on their own (one statement, or idempotent steps) without BEGIN/COMMIT:
+    /// on SQLite they still go through the single writer connection, in order; this saves two round trips per
+    /// call on the queue's hot paths (claim, heartbeat, complete of a no-op, fail, release).
+    public func autocommit<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        switch backend {
+        case .sqlite(let writer, _, _):
+            return try await writer.with { try await body($0.sql(queryLogLevel: nil)) }
+        case .postgres(let client):
+            do {
+                return try await client.withConnection { try await body($0.sql(queryLogLevel: nil)) }
+            } catch {
+                throw StorageError.translating(error)
+            }
+        }
+    }
+
     private static func inTransaction<R: Sendable>(
         _ db: any SQLDatabase, begin: String, _ body: @Sendable (any SQLDatabase) async throws -> R
     ) async throws -> R {

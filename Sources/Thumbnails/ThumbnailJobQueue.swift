@@ -80,14 +80,15 @@ public struct ThumbnailJobQueue: Sendable {
     /// Claims up to `limit` due jobs for `workerId`.
     public func claim(workerId: String, limit: Int) async throws -> [ThumbnailJobRecord] {
         let now = Date()
-        return try await database.transaction { db in
+        // One UPDATE … WHERE id IN (SELECT … SKIP LOCKED) RETURNING: atomic on its own.
+        return try await database.autocommit { db in
             try await JobStore.claim(db, workerId: workerId, limit: limit, leaseUntil: now + leaseDuration.timeInterval, at: now)
         }
     }
 
     /// Extends the leases of jobs `workerId` is still working on.
     public func heartbeat(workerId: String, jobIds: [Int64]) async throws {
-        try await database.transaction { db in
+        try await database.autocommit { db in
             try await JobStore.heartbeat(db, workerId: workerId, jobIds: jobIds, leaseUntil: Date() + leaseDuration.timeInterval)
         }
     }
@@ -104,7 +105,7 @@ public struct ThumbnailJobQueue: Sendable {
     public func fail(_ job: ThumbnailJobRecord, workerId: String, error: String, processingTimeMs: Int, maxRetries: Int) async throws -> FailureOutcome {
         let now = Date()
         let retryAt = job.retryCount < maxRetries ? now + Self.backoff(retry: job.retryCount + 1) : nil
-        let updated = try await database.transaction { db in
+        let updated = try await database.autocommit { db in
             try await JobStore.fail(db, jobId: job.id, workerId: workerId, error: String(error.prefix(2000)),
                                     retryAt: retryAt, processingTimeMs: processingTimeMs, at: now)
         }
@@ -140,12 +141,12 @@ public struct ThumbnailJobQueue: Sendable {
 
     /// Cancels pending jobs of a session (all pending when nil).
     public func cancelPending(sessionId: Int64?) async throws -> Int {
-        try await database.transaction { db in try await JobStore.cancelPending(db, sessionId: sessionId, at: Date()) }
+        try await database.autocommit { db in try await JobStore.cancelPending(db, sessionId: sessionId, at: Date()) }
     }
 
     /// Deletes completed/cancelled jobs older than `completedHours` and failed ones older than 24 h.
     public func prune(completedHours: Int, now: Date = Date()) async throws -> Int {
-        try await database.transaction { db in
+        try await database.autocommit { db in
             try await JobStore.prune(db, completedBefore: now - TimeInterval(completedHours) * 3600,
                                      failedBefore: now - 24 * 3600)
         }

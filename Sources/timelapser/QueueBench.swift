@@ -44,7 +44,7 @@ struct QueueBench: AsyncParsableCommand {
             let jobs = try await queue.claim(workerId: worker, limit: batch)
             if jobs.isEmpty { return done }
             for job in jobs {
-                let ok = try await database.transaction {
+                let ok = try await database.autocommit {
                     try await JobStore.complete($0, jobId: job.id, workerId: worker, processingTimeMs: 0, at: Date())
                 }
                 if ok { done += 1 }
