@@ -4,7 +4,10 @@ set -euo pipefail
 purpose="${1:-run}"
 packages=(libvips-dev libturbojpeg0-dev pkg-config)
 case "$purpose" in
-  test) packages+=(postgresql) ;;
+  run) packages+=(ffmpeg) ;;
+  # The capture tests grab from a real RTSP server (GStreamer through python3-gi) with ffmpeg.
+  test) packages+=(postgresql ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good
+                   gstreamer1.0-plugins-base gstreamer1.0-tools) ;;
   bench) packages+=(postgresql wrk nginx time) ;;
 esac
 missing=()

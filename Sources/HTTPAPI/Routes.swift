@@ -1,3 +1,4 @@
+import Dashboard
 import Hummingbird
 
 /// Builds the router with every controller; the one list of routes (the OpenAPI test walks it).
