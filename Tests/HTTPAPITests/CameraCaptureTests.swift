@@ -106,6 +106,40 @@ struct CameraCaptureTests {
         #expect(ChildProcesses.ffmpeg(port: silent.port).isEmpty, "the ffmpeg child was killed")
     }
 
+    @Test("grabs stop at the size limit; HTTP errors and a refused RTSP connection are reported, masked",
+          .enabled(if: CaptureTools.runnable, CaptureTools.skipReason))
+    func grabFailures() async throws {
+        let tools = try CaptureTools.require()
+        let scene = TestFrames.scene(width: 320, height: 240)
+        let snapshots = try await SnapshotTestServer.start(python: tools.python, files: ["scene.jpg": scene])
+        defer { snapshots.stop() }
+        let rtsp = try await RTSPTestServer.start(python: tools.python)
+        defer { rtsp.stop() }
+        let grabber = FrameGrabber()
+        let base = "http://cam:pa55word@127.0.0.1:\(snapshots.port)"
+
+        #expect(try await grabber.grab(base + "/scene.jpg", limit: 1 << 20, timeout: .seconds(5)) == scene)
+        await #expect(throws: GrabFailure.tooLarge(limit: 100)) {
+            try await grabber.grab(base + "/scene.jpg", limit: 100, timeout: .seconds(5))
+        }
+        await #expect(throws: GrabFailure.httpStatus(404)) {
+            try await grabber.grab(base + "/missing.jpg", limit: 1 << 20, timeout: .seconds(5))
+        }
+        let rtspURL = "rtsp://viewer:s3cret@127.0.0.1:\(rtsp.port)/stream"
+        let frame = try await grabber.grab(rtspURL, limit: 1 << 20, timeout: .seconds(10))
+        #expect(frame.starts(with: [0xFF, 0xD8]))
+        await #expect(throws: GrabFailure.tooLarge(limit: 1000)) {
+            try await grabber.grab(rtspURL, limit: 1000, timeout: .seconds(10))
+        }
+        #expect(ChildProcesses.ffmpeg(port: rtsp.port).isEmpty, "the child writing too much was killed")
+        rtsp.stop()
+        let refused = await #expect(throws: GrabFailure.self) {
+            try await grabber.grab(rtspURL, limit: 1 << 20, timeout: .seconds(10))
+        }
+        let message = refused.map { "\($0)" } ?? ""
+        #expect(message.contains("Connection refused") && message.contains("viewer:***@") && !message.contains("s3cret"), "\(message)")
+    }
+
     @Test("graceful shutdown kills a running grab and returns promptly",
           .enabled(if: CaptureTools.runnable, CaptureTools.skipReason))
     func shutdownKillsGrab() async throws {
