@@ -11,7 +11,7 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
-# rtpjpegpay needs I420; a live source keeps the clock real, and the ball pattern moves, like a scene does.
+# rtpjpegpay needs I420; a live source keeps the clock real, and the bars scroll, like a scene moves.
 PIPELINE = (
     "( videotestsrc is-live=true pattern=smpte horizontal-speed=4 "
     "! video/x-raw,width=640,height=480,framerate=10/1 "
