@@ -4,8 +4,12 @@ set -euo pipefail
 purpose="${1:-run}"
 packages=(libvips-dev libturbojpeg0-dev pkg-config)
 case "$purpose" in
-  test) packages+=(postgresql chromium chromium-driver python3-selenium python3-pil) ;;
-  bench) packages+=(postgresql wrk nginx time python3-pil) ;;
+  run) packages+=(ffmpeg) ;;
+  # The capture tests grab from a real RTSP server (GStreamer through python3-gi) with ffmpeg; the dashboard
+  # tests drive headless Chromium through Selenium.
+  test) packages+=(postgresql ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good
+                   gstreamer1.0-plugins-base gstreamer1.0-tools chromium chromium-driver python3-selenium python3-pil) ;;
+  bench) packages+=(postgresql ffmpeg wrk nginx time python3-pil) ;;
 esac
 missing=()
 for p in "${packages[@]}"; do

@@ -5,10 +5,18 @@ import Storage
 public struct CameraService: Sendable {
     let database: TimelapserDatabase
     let files: FileRemoval
+    let rejections: RejectedFrameCounter
 
-    public init(database: TimelapserDatabase, layout: DataLayout) {
+    /// - Parameter rejections: the capture scheduler's count of grabbed frames refused by corruption detection.
+    public init(database: TimelapserDatabase, layout: DataLayout, rejections: RejectedFrameCounter = RejectedFrameCounter()) {
         self.database = database
         self.files = FileRemoval(layout: layout)
+        self.rejections = rejections
+    }
+
+    /// Grabbed frames of the camera refused by corruption detection since the server started (never stored).
+    public func rejectedFrames(_ id: Int64) -> Int {
+        rejections.count(cameraId: id)
     }
 
     /// The fields a client may set on a camera.

@@ -16,3 +16,15 @@ public enum CredentialMask {
             .joined(separator: " ")
     }
 }
+
+extension CredentialMask {
+    /// Masks a free text that may quote `url` in any form (ffmpeg and HTTP errors do, sometimes inside quotes
+    /// that defeat URL parsing): URL tokens are masked and the URL's password is hidden wherever it appears.
+    public static func redact(_ text: String, secretsOf url: String) -> String {
+        var masked = maskURLs(text)
+        guard let components = URLComponents(string: url) else { return masked }
+        let secrets = [components.percentEncodedPassword, components.password].compactMap { $0 }.filter { !$0.isEmpty }
+        for secret in Set(secrets) { masked = masked.replacingOccurrences(of: secret, with: "***") }
+        return masked
+    }
+}

@@ -1,6 +1,7 @@
 import Capture
 import Events
 import Hummingbird
+import Storage
 
 /// `/api/cameras` and a camera's timelapses.
 struct CameraController {
@@ -17,7 +18,7 @@ struct CameraController {
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        JSONResponse.ok(.array(try await services.cameras.list().map(EntityJSON.camera)))
+        JSONResponse.ok(.array(try await services.cameras.list().map(json)))
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -29,14 +30,14 @@ struct CameraController {
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Camera")
-        return JSONResponse.ok(EntityJSON.camera(try await services.cameras.get(id)))
+        return JSONResponse.ok(json(try await services.cameras.get(id)))
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Camera")
         var request = request
         let body = try await RequestInput.object(&request)
-        return JSONResponse.ok(EntityJSON.camera(try await services.cameras.update(id, try Self.draft(body))))
+        return JSONResponse.ok(json(try await services.cameras.update(id, try Self.draft(body))))
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -56,6 +57,11 @@ struct CameraController {
         let id = try RequestInput.id(context, entity: "Camera")
         _ = try await services.cameras.get(id)
         return JSONResponse.ok(.array(try await services.timelapses.list(cameraId: id).map(EntityJSON.timelapse)))
+    }
+
+    /// The camera with its in-memory capture health.
+    func json(_ camera: CameraRecord) -> JSONValue {
+        EntityJSON.camera(camera, framesRejected: services.cameras.rejectedFrames(camera.id))
     }
 
     static func draft(_ body: JSONObject) throws -> CameraService.Draft {

@@ -5,13 +5,14 @@ import Storage
 
 /// The JSON shapes of API.md's entities.
 enum EntityJSON {
-    static func camera(_ c: CameraRecord) -> JSONValue {
+    static func camera(_ c: CameraRecord, framesRejected: Int = 0) -> JSONValue {
         .object([
             "id": .int(Int(c.id)), "name": .string(c.name), "rtsp_url": JSONValue(c.rtspUrl.map(CredentialMask.mask)),
             "capture_interval_seconds": .int(c.captureIntervalSeconds), "generate_thumbnails": .bool(c.generateThumbnails),
             "active_timelapse_id": JSONValue(c.activeTimelapseId), "created_at": JSONDate.value(c.createdAt),
             "consecutive_failures": .int(c.consecutiveFailures), "last_error": JSONValue(c.lastError.map(CredentialMask.maskURLs)),
             "last_success_at": JSONDate.value(c.lastSuccessAt), "last_capture_at": JSONDate.value(c.lastCaptureAt),
+            "frames_rejected": .int(framesRejected),
         ])
     }
 

@@ -17,6 +17,7 @@ struct Composition: Sendable {
     let queue: ThumbnailJobQueue
     let thumbnails: ThumbnailService
     let relay: PostgresEventRelay?
+    let rejections = RejectedFrameCounter()
     let logger: Logger
 
     static func make(_ configuration: AppConfiguration, logger: Logger) async throws -> Composition {
@@ -51,7 +52,7 @@ struct Composition: Sendable {
     var apiServices: APIServices {
         APIServices(
             engine: database.engine,
-            cameras: CameraService(database: database, layout: configuration.layout),
+            cameras: CameraService(database: database, layout: configuration.layout, rejections: rejections),
             timelapses: TimelapseService(database: database, layout: configuration.layout, settings: settings,
                                          thumbnails: thumbnails, events: events),
             frames: FrameService(database: database, layout: configuration.layout),
@@ -62,6 +63,11 @@ struct Composition: Sendable {
             maintenance: ThumbnailMaintenance(database: database, layout: configuration.layout, settings: settings, queue: queue,
                                               events: events, logger: logger),
             apiToken: configuration.apiToken)
+    }
+
+    /// Grabs frames from cameras with a URL and a running timelapse.
+    var captureScheduler: CaptureScheduler {
+        CaptureScheduler(database: database, ingest: ingest, rejections: rejections, logger: logger)
     }
 
     /// Services every process runs before its own: the database pool and the cross-process event listener.
@@ -82,6 +88,7 @@ func buildApplication(_ configuration: AppConfiguration, logger: Logger) async t
     services.append(apiServices.resolver.cacheInvalidation)
     if let listener = composition.jobNotificationListener { services.append(listener) }
     services.append(composition.worker)
+    services.append(composition.captureScheduler)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Timelapser"),

@@ -1,0 +1,387 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Storage
+import Synchronization
+import TestSupport
+import Testing
+@testable import Capture
+
+/// Camera grabbing against real cameras on loopback: GStreamer's RTSP server (python3-gi) and a python HTTP
+/// snapshot server, through the real application.
+@Suite("Camera capture from RTSP and HTTP cameras")
+struct CameraCaptureTests {
+    static let interval = 2.0
+
+    @Test("cameras are grabbed on schedule; a down camera fails alone and recovers; flat frames are counted, not stored",
+          .enabled(if: CaptureTools.runnable, CaptureTools.skipReason), arguments: TestEngines.all)
+    func scheduleFailureRecovery(engine: DatabaseEngine) async throws {
+        let tools = try CaptureTools.require()
+        let rtsp = try await RTSPTestServer.start(python: tools.python)
+        defer { rtsp.stop() }
+        let snapshots = try await SnapshotTestServer.start(
+            python: tools.python, files: ["scene.jpg": TestFrames.scene(width: 640, height: 480), "flat.jpg": TestFrames.flat()])
+        defer { snapshots.stop() }
+
+        try await withTestServer(engine) { client, fixture in
+            let created = Date()
+            let stream = try await Self.cameraWithTimelapse(client, name: "gate", url: "rtsp://viewer:s3cret@127.0.0.1:\(rtsp.port)/stream")
+            let snapshot = try await Self.cameraWithTimelapse(client, name: "yard", url: "http://cam:pa55word@127.0.0.1:\(snapshots.port)/scene.jpg")
+            let blank = try await Self.cameraWithTimelapse(client, name: "blank", url: "http://127.0.0.1:\(snapshots.port)/flat.jpg")
+
+            // Frames arrive on schedule, with thumbnails.
+            try await Self.waitUntil("both cameras have 3 frames with thumbnails") {
+                let streamThumbnails = try await Self.timelapse(client, stream.timelapse)["thumbnail_count"] as? Int ?? 0
+                let snapshotThumbnails = try await Self.timelapse(client, snapshot.timelapse)["thumbnail_count"] as? Int ?? 0
+                return streamThumbnails >= 3 && snapshotThumbnails >= 3
+            }
+            let times = try await Self.capturedAt(client, snapshot.timelapse)
+            #expect(times[0].timeIntervalSince(created) < Self.interval + 2, "first frame within one interval (+ poll and grab)")
+            for (a, b) in zip(times, times.dropFirst()) {
+                #expect((1.0...3.0).contains(b.timeIntervalSince(a)), "grabs every \(Self.interval) s: \(times)")
+            }
+            let span = times.last!.timeIntervalSince(times.first!)
+            #expect(abs(span - Self.interval * Double(times.count - 1)) < 1, "no drift: \(times)")
+            let streamTimes = try await Self.capturedAt(client, stream.timelapse)
+            #expect(streamTimes[0].timeIntervalSince(created) < Self.interval + 4)
+            let streamCamera = try await Self.camera(client, stream.camera)
+            #expect(streamCamera["consecutive_failures"] as? Int == 0)
+            #expect(streamCamera["last_success_at"] is String)
+            #expect(streamCamera["rtsp_url"] as? String == "rtsp://viewer:***@127.0.0.1:\(rtsp.port)/stream")
+
+            // A flat grey frame is refused by corruption detection and counted, never stored.
+            try await Self.waitUntil("the blank camera's frames are rejected") {
+                try await Self.camera(client, blank.camera)["frames_rejected"] as? Int ?? 0 >= 2
+            }
+            let blankCamera = try await Self.camera(client, blank.camera)
+            #expect((blankCamera["last_error"] as? String)?.contains("flat_colour") == true)
+            #expect(blankCamera["consecutive_failures"] as? Int ?? 0 >= 2)
+            #expect(try await Self.timelapse(client, blank.timelapse)["image_count"] as? Int == 0)
+            #expect(CapturePipelineTests.framesOnDisk(fixture, camera: blank.camera, timelapse: blank.timelapse).isEmpty)
+
+            // The RTSP camera goes down: it reports failures, without its password; the other camera keeps going.
+            rtsp.stop()
+            let snapshotFramesAtStop = try await Self.timelapse(client, snapshot.timelapse)["image_count"] as? Int ?? 0
+            try await Self.waitUntil("the RTSP camera reports failures") {
+                try await Self.camera(client, stream.camera)["consecutive_failures"] as? Int ?? 0 >= 2
+            }
+            let down = try await Self.camera(client, stream.camera)
+            let lastError = try #require(down["last_error"] as? String)
+            #expect(!lastError.contains("s3cret"), "\(lastError)")
+            try await Self.waitUntil("the snapshot camera keeps capturing") {
+                try await Self.timelapse(client, snapshot.timelapse)["image_count"] as? Int ?? 0 >= snapshotFramesAtStop + 2
+            }
+            #expect(try await Self.camera(client, snapshot.camera)["consecutive_failures"] as? Int == 0)
+
+            // Back up on the same address: the camera recovers.
+            let streamFramesWhileDown = try await Self.timelapse(client, stream.timelapse)["image_count"] as? Int ?? 0
+            let restarted = try await RTSPTestServer.start(python: tools.python, port: rtsp.port)
+            defer { restarted.stop() }
+            try await Self.waitUntil("the RTSP camera recovers") {
+                let failures = try await Self.camera(client, stream.camera)["consecutive_failures"] as? Int
+                let frames = try await Self.timelapse(client, stream.timelapse)["image_count"] as? Int ?? 0
+                return failures == 0 && frames > streamFramesWhileDown
+            }
+            #expect(try await Self.camera(client, stream.camera)["last_error"] is NSNull)
+        }
+    }
+
+    @Test("a camera that never answers: the grab is killed at its timeout, credentials stay hidden",
+          .enabled(if: CaptureTools.runnable, CaptureTools.skipReason))
+    func grabTimeout() async throws {
+        _ = try CaptureTools.require()
+        let silent = try SilentListener()
+        defer { silent.close() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = await #expect(throws: GrabFailure.self) {
+            _ = try await FrameGrabber().grab("rtsp://viewer:s3cret@127.0.0.1:\(silent.port)/stream", limit: 1 << 20, timeout: .seconds(1))
+        }
+        #expect(clock.now - start < .seconds(4))
+        #expect(error == .timedOut(seconds: 1))
+        #expect(ChildProcesses.ffmpeg(port: silent.port).isEmpty, "the ffmpeg child was killed")
+    }
+
+    @Test("grabs stop at the size limit; HTTP errors and a refused RTSP connection are reported, masked",
+          .enabled(if: CaptureTools.runnable, CaptureTools.skipReason))
+    func grabFailures() async throws {
+        let tools = try CaptureTools.require()
+        let scene = TestFrames.scene(width: 320, height: 240)
+        let snapshots = try await SnapshotTestServer.start(python: tools.python, files: ["scene.jpg": scene])
+        defer { snapshots.stop() }
+        let rtsp = try await RTSPTestServer.start(python: tools.python)
+        defer { rtsp.stop() }
+        let grabber = FrameGrabber()
+        let base = "http://cam:pa55word@127.0.0.1:\(snapshots.port)"
+
+        #expect(try await grabber.grab(base + "/scene.jpg", limit: 1 << 20, timeout: .seconds(5)) == scene)
+        await #expect(throws: GrabFailure.tooLarge(limit: 100)) {
+            try await grabber.grab(base + "/scene.jpg", limit: 100, timeout: .seconds(5))
+        }
+        await #expect(throws: GrabFailure.httpStatus(404)) {
+            try await grabber.grab(base + "/missing.jpg", limit: 1 << 20, timeout: .seconds(5))
+        }
+        let rtspURL = "rtsp://viewer:s3cret@127.0.0.1:\(rtsp.port)/stream"
+        let frame = try await grabber.grab(rtspURL, limit: 1 << 20, timeout: .seconds(10))
+        #expect(frame.starts(with: [0xFF, 0xD8]))
+        await #expect(throws: GrabFailure.tooLarge(limit: 1000)) {
+            try await grabber.grab(rtspURL, limit: 1000, timeout: .seconds(10))
+        }
+        #expect(ChildProcesses.ffmpeg(port: rtsp.port).isEmpty, "the child writing too much was killed")
+        rtsp.stop()
+        let refused = await #expect(throws: GrabFailure.self) {
+            try await grabber.grab(rtspURL, limit: 1 << 20, timeout: .seconds(10))
+        }
+        let message = refused.map { "\($0)" } ?? ""
+        #expect(message.contains("Connection refused") && message.contains("viewer:***@") && !message.contains("s3cret"), "\(message)")
+    }
+
+    @Test("graceful shutdown kills a running grab and returns promptly",
+          .enabled(if: CaptureTools.runnable, CaptureTools.skipReason))
+    func shutdownKillsGrab() async throws {
+        _ = try CaptureTools.require()
+        let silent = try SilentListener()
+        defer { silent.close() }
+        let clock = ContinuousClock()
+        let stopping = Mutex(clock.now)
+        try await withTestServer(.sqlite) { client, _ in
+            _ = try await Self.cameraWithTimelapse(client, name: "mute", url: "rtsp://127.0.0.1:\(silent.port)/stream")
+            try await Self.waitUntil("an ffmpeg grab is running") { !ChildProcesses.ffmpeg(port: silent.port).isEmpty }
+            stopping.withLock { $0 = clock.now }
+        }
+        // The grab's own timeout is 10 s: returning sooner means shutdown killed it.
+        #expect(clock.now - stopping.withLock { $0 } < .seconds(5))
+        #expect(ChildProcesses.ffmpeg(port: silent.port).isEmpty)
+    }
+
+    @Test("credentials are hidden from errors that quote the URL in any form")
+    func redaction() {
+        let url = "rtsp://viewer:s3cr%40t@cam.local:554/live"
+        let text = "[tcp] 'rtsp://viewer:s3cr%40t@cam.local:554/live' failed; user viewer password s3cr@t rtsp://viewer:s3cr%40t@cam.local:554/live"
+        let redacted = CredentialMask.redact(text, secretsOf: url)
+        #expect(!redacted.contains("s3cr"), "\(redacted)")
+        #expect(FrameGrabber.splitCredentials("http://cam:pa55@host:8080/snap.jpg?x=1").0 == "http://host:8080/snap.jpg?x=1")
+        #expect(FrameGrabber.splitCredentials("http://cam:pa55@host/snap.jpg").1 == "Basic " + Data("cam:pa55".utf8).base64EncodedString())
+        #expect(CameraCaptureLoop.backoff(afterFailures: 1) == .seconds(1))
+        #expect(CameraCaptureLoop.backoff(afterFailures: 3) == .seconds(4))
+        #expect(CameraCaptureLoop.backoff(afterFailures: 40) == .seconds(30))
+    }
+
+    // MARK: helpers
+
+    static func cameraWithTimelapse(_ client: some TestClientProtocol, name: String, url: String) async throws -> (camera: Int, timelapse: Int) {
+        let body: [String: Any] = ["name": name, "rtsp_url": url, "capture_interval_seconds": Int(interval)]
+        let camera = try await client.execute(uri: "/api/cameras", method: .post, body: CapturePipelineTests.json(body))
+        let cameraId = try #require(camera.data["id"] as? Int, "\(camera.json)")
+        let timelapse = try await client.execute(uri: "/api/cameras/\(cameraId)/timelapses", method: .post, body: CapturePipelineTests.json([:]))
+        return (cameraId, try #require(timelapse.data["id"] as? Int))
+    }
+
+    static func camera(_ client: some TestClientProtocol, _ id: Int) async throws -> [String: Any] {
+        try await client.execute(uri: "/api/cameras/\(id)", method: .get).data
+    }
+
+    static func timelapse(_ client: some TestClientProtocol, _ id: Int) async throws -> [String: Any] {
+        try await client.execute(uri: "/api/timelapses/\(id)", method: .get).data
+    }
+
+    /// `captured_at` of the timelapse's frames, oldest first.
+    static func capturedAt(_ client: some TestClientProtocol, _ timelapse: Int) async throws -> [Date] {
+        let page = try await client.execute(uri: "/api/timelapses/\(timelapse)/images?limit=500", method: .get)
+        let images = try #require(page.json["data"] as? [[String: Any]])
+        return images.compactMap { ($0["captured_at"] as? String).flatMap { try? Date($0, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)) } }.sorted()
+    }
+
+    static func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        Issue.record("timed out waiting: \(what)")
+        throw CancellationError()
+    }
+}
+
+/// ffmpeg and a python3 that can load GStreamer's RTSP server.
+enum CaptureTools {
+    struct Found { let python: String }
+
+    static let found: Found? = {
+        guard run("ffmpeg", ["-hide_banner", "-version"]) else { return nil }
+        let probe = "import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"
+        // Debian's python3-gi belongs to the system interpreter, which a version manager may shadow on PATH.
+        return ["/usr/bin/python3", "python3"].first { run($0, ["-c", probe]) }.map(Found.init)
+    }()
+
+    /// `make test` installs the tools and sets TIMELAPSER_REQUIRE_POSTGRES: then a missing tool fails the test.
+    static var runnable: Bool { found != nil || ProcessInfo.processInfo.environment["TIMELAPSER_REQUIRE_POSTGRES"] != nil }
+    static let skipReason: Comment = "ffmpeg or GStreamer's RTSP server for python3 is missing (scripts/install-deps.sh test installs them)"
+
+    static func require() throws -> Found {
+        try #require(found, "ffmpeg, python3-gi and gir1.2-gst-rtsp-server-1.0 are required (scripts/install-deps.sh test)")
+    }
+
+    static func run(_ program: String, _ arguments: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [program] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
+
+/// A child process that prints a line once it listens; killed by `stop()`.
+final class ListeningProcess: @unchecked Sendable {
+    let process: Process
+    let port: Int
+
+    private init(process: Process, port: Int) {
+        self.process = process
+        self.port = port
+    }
+
+    /// Starts `arguments` and waits for a stdout line from which `port` extracts the listening port.
+    static func start(_ arguments: [String], port: @escaping @Sendable (String) -> Int?) async throws -> ListeningProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let handle = output.fileHandleForReading
+        // A blocking read on its own thread: the cooperative pool is not for waiting on pipes.
+        let line: String? = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var buffer = Data()
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { return continuation.resume(returning: nil) }
+                    buffer.append(chunk)
+                    if let text = String(data: buffer, encoding: .utf8), let end = text.firstIndex(of: "\n") {
+                        return continuation.resume(returning: String(text[..<end]))
+                    }
+                }
+            }
+        }
+        guard let line, let bound = port(line) else {
+            process.terminate()
+            throw ListenFailure(command: arguments.joined(separator: " "), output: line ?? "")
+        }
+        return ListeningProcess(process: process, port: bound)
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    struct ListenFailure: Error { let command: String; let output: String }
+}
+
+/// `Tests/Fixtures/rtsp_server.py`: GStreamer's RTSP server at rtsp://127.0.0.1:PORT/stream.
+enum RTSPTestServer {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/rtsp_server.py").path
+
+    /// Starts the server; on a given port it retries while the old listener's port is still being released.
+    static func start(python: String, port: Int = 0) async throws -> ListeningProcess {
+        var attempt = 0
+        while true {
+            do {
+                return try await ListeningProcess.start([python, script, String(port)]) { line in
+                    line.hasPrefix("listening ") ? Int(line.dropFirst("listening ".count)) : nil
+                }
+            } catch where attempt < 20 && port != 0 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+}
+
+/// Python's `http.server` serving `files` from a fresh directory, as a camera's snapshot URL would.
+final class SnapshotTestServer: Sendable {
+    let server: ListeningProcess
+    let directory: String
+    var port: Int { server.port }
+
+    private init(server: ListeningProcess, directory: String) {
+        self.server = server
+        self.directory = directory
+    }
+
+    static func start(python: String, files: [String: [UInt8]]) async throws -> SnapshotTestServer {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapshots-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (name, bytes) in files { try Data(bytes).write(to: URL(fileURLWithPath: directory + "/" + name)) }
+        let server = try await ListeningProcess.start([python, "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", directory, "0"]) { line in
+            // "Serving HTTP on 127.0.0.1 port 41235 (http://127.0.0.1:41235/) ..."
+            line.split(separator: " ").drop { $0 != "port" }.dropFirst().first.flatMap { Int($0) }
+        }
+        return SnapshotTestServer(server: server, directory: directory)
+    }
+
+    func stop() {
+        server.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// A TCP port on loopback that accepts connections (the kernel's backlog) and never answers: a hung camera.
+final class SilentListener: Sendable {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(descriptor, pointer, length) == 0 && listen(descriptor, 16) == 0 && getsockname(descriptor, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        self.descriptor = descriptor
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
+}
+
+/// Children of this test process, from /proc.
+enum ChildProcesses {
+    /// Live ffmpeg children grabbing from a loopback port (tests run in parallel: the port tells whose).
+    static func ffmpeg(port: Int) -> [Int32] {
+        named("ffmpeg").filter { pid in
+            let arguments = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+            return String(decoding: arguments, as: UTF8.self).contains("127.0.0.1:\(port)/")
+        }
+    }
+
+    static func named(_ name: String) -> [Int32] {
+        let me = getpid()
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return false }
+            let command = stat[stat.index(after: open)..<close]
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            // fields: state, ppid, …; a zombie ("Z") is already dead.
+            return command == name && fields.count > 1 && fields[0] != "Z" && Int32(fields[1]) == me
+        }
+    }
+}
