@@ -140,7 +140,9 @@ public final class TimelapserDatabase: Sendable {
             try await db.raw("COMMIT").run()
             return result
         } catch {
-            try? await db.raw("ROLLBACK").run()
+            // A cancelled task must still end its transaction, or the pooled connection stays inside it and every
+            // later BEGIN fails: the rollback runs in a task of its own, which does not inherit the cancellation.
+            await Task { try? await db.raw("ROLLBACK").run() }.value
             throw StorageError.translating(error)
         }
     }
