@@ -38,7 +38,7 @@ public struct CorruptionDetector: Sendable {
         let probe = header.probe
         let decoded: DecodedImage
         do {
-            decoded = try Codec.decode(data, header: header, shrink: 8)
+            decoded = try Codec.decode(data, header: header, minWidth: 1, minHeight: 1)
         } catch {
             switch error {
             case .truncated, .corrupt:

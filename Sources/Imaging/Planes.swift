@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// One 8-bit image plane, rows packed (stride == width).
 struct Plane: Sendable {
@@ -44,6 +45,12 @@ struct YCbCrImage: Sendable {
         }
         return YCbCrImage(y: y2, cb: Resampler.resize(cb, width: cw, height: ch),
                           cr: Resampler.resize(cr, width: cw, height: ch))
+    }
+
+    /// 2×2 box average of every plane (odd last row/column dropped): a cheap first
+    /// step before a large Lanczos reduce, as libvips' shrink and Pillow's reducing_gap do.
+    func halved() -> YCbCrImage {
+        YCbCrImage(y: Resampler.halve(y), cb: cb.map(Resampler.halve), cr: cr.map(Resampler.halve))
     }
 
     func oriented(_ orientation: Int) -> YCbCrImage {
@@ -121,7 +128,7 @@ enum Orientation {
 enum Resampler {
     static let precisionBits: Int32 = 14
 
-    struct Coefficients {
+    struct Coefficients: Sendable {
         var taps: Int
         var starts: [Int]
         var weights: [Int16]  // outSize * taps
@@ -135,13 +142,34 @@ enum Resampler {
         return 3 * sin(px) * sin(px / 3) / (px * px)
     }
 
+    private static let cache = Mutex<[Int: Coefficients]>([:])
+
+    /// Memoised: frames from one camera all have the same sizes.
+    static func cachedCoefficients(inSize: Int, outSize: Int) -> Coefficients {
+        let key = inSize << 32 | outSize
+        if let c = cache.withLock({ $0[key] }) { return c }
+        let c = coefficients(inSize: inSize, outSize: outSize)
+        cache.withLock { table in
+            if table.count >= 256 { table.removeAll() }
+            table[key] = c
+        }
+        return c
+    }
+
     /// Weights per output pixel, `taps` wide (padded with zeros to a multiple of
     /// `lanes` so the SIMD loops need no tail), window kept inside the input.
     static func coefficients(inSize: Int, outSize: Int, lanes: Int = 1) -> Coefficients {
         let scale = Double(inSize) / Double(outSize)
         let filterScale = max(scale, 1.0)
         let support = 3.0 * filterScale
-        let needed = Int(support.rounded(.up)) * 2 + 1
+        // Widest clipped window actually used (often one less than 2⌈support⌉+1).
+        var needed = 1
+        for x in 0..<outSize {
+            let center = (Double(x) + 0.5) * scale
+            let lo = max(Int((center - support + 0.5).rounded(.down)), 0)
+            let hi = min(Int((center + support + 0.5).rounded(.down)), inSize)
+            needed = max(needed, hi - lo)
+        }
         var taps = (needed + lanes - 1) / lanes * lanes
         if taps > inSize { taps = min(needed, inSize) }
         var starts = [Int](repeating: 0, count: outSize)
@@ -194,14 +222,36 @@ enum Resampler {
         guard let p0 = planes.first else { return [] }
         var cur = planes
         if p0.height != height {
-            let c = coefficients(inSize: p0.height, outSize: height)
+            let c = cachedCoefficients(inSize: p0.height, outSize: height)
             cur = cur.map { vertical($0, c) }
         }
         if p0.width != width {
-            let c = coefficients(inSize: p0.width, outSize: width)
+            let c = cachedCoefficients(inSize: p0.width, outSize: width)
             cur = cur.map { transpose(vertical(transpose($0), c)) }
         }
         return cur
+    }
+
+    static func halve(_ p: Plane) -> Plane {
+        let w = max(1, p.width / 2), h = max(1, p.height / 2)
+        guard p.width >= 2, p.height >= 2 else { return p }
+        let sw = p.width
+        let out = [UInt8](unsafeUninitializedCapacity: w * h) { d, count in
+            p.pixels.withUnsafeBufferPointer { s in
+                let sp = s.baseAddress!, dp = d.baseAddress!
+                for y in 0..<h {
+                    let r0 = sp + (2 &* y) &* sw, r1 = r0 + sw
+                    let o = dp + y &* w
+                    for x in 0..<w {
+                        let x2 = 2 &* x
+                        let sum = UInt16(r0[x2]) &+ UInt16(r0[x2 &+ 1]) &+ UInt16(r1[x2]) &+ UInt16(r1[x2 &+ 1]) &+ 2
+                        o[x] = UInt8(truncatingIfNeeded: sum >> 2)
+                    }
+                }
+            }
+            count = w * h
+        }
+        return Plane(width: w, height: h, pixels: out)
     }
 
     static func transpose(_ p: Plane) -> Plane {

@@ -43,8 +43,10 @@ public struct VariantGenerator: Sendable {
         return try makeVariants(data: bytes, thumbnail: thumbnail, small: small)
     }
 
-    /// One decode at the DCT scale the largest requested variant needs; the
-    /// thumbnail is derived from the small in memory.
+    /// One decode at the DCT scale the largest requested variant needs (the
+    /// smallest M/8 libjpeg-turbo IDCT scale that keeps the decoded image at least
+    /// as large as the variant, so the Lanczos-3 reduce is always a downscale);
+    /// the thumbnail is derived from the small in memory.
     public func makeVariants(data: [UInt8], thumbnail: VariantSpec, small: VariantSpec?) throws(ImagingError) -> GeneratedVariants {
         let h = try header(data)
         let probe = h.probe
@@ -54,8 +56,7 @@ public struct VariantGenerator: Sendable {
         let swaps = probe.orientation >= 5
         let tw = swaps ? target.height : target.width
         let th = swaps ? target.width : target.height
-        let shrink = Self.dctShrink(width: h.width, height: h.height, targetWidth: tw, targetHeight: th)
-        let decoded = try Codec.decode(data, header: h, shrink: shrink)
+        let decoded = try Codec.decode(data, header: h, minWidth: tw, minHeight: th)
         let first = decoded.image.resized420(width: tw, height: th).oriented(probe.orientation)
         let firstEncoded = try Codec.encode(first, quality: largest.quality)
         guard let small else {
@@ -63,15 +64,12 @@ public struct VariantGenerator: Sendable {
         }
         _ = small
         let t = thumbnail.fittedSize(width: first.width, height: first.height)
-        let thumb = first.resized420(width: t.width, height: t.height)
-        return GeneratedVariants(thumbnail: try Codec.encode(thumb, quality: thumbnail.quality), small: firstEncoded)
-    }
-
-    /// Largest 1/2^k (k ≤ 3) that keeps the decoded image at least as large as the target.
-    static func dctShrink(width: Int, height: Int, targetWidth: Int, targetHeight: Int) -> Int {
-        for s in [8, 4, 2] {
-            if (width + s - 1) / s >= targetWidth && (height + s - 1) / s >= targetHeight { return s }
+        var source = first
+        // Box-halve while the remaining reduce stays ≥ 2×, then Lanczos-3.
+        while source.width >= 4 * t.width && source.height >= 4 * t.height {
+            source = source.halved()
         }
-        return 1
+        let thumb = source.resized420(width: t.width, height: t.height)
+        return GeneratedVariants(thumbnail: try Codec.encode(thumb, quality: thumbnail.quality), small: firstEncoded)
     }
 }
