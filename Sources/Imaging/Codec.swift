@@ -71,7 +71,10 @@ enum Codec {
         let hr = data.withUnsafeBufferPointer { b in
             tjDecompressHeader3(handle, b.baseAddress, UInt(b.count), &w, &h, &subsamp, &cs)
         }
-        if hr != 0 { throw classify(turboError(handle, fallback: "bad header")) }
+        // A warning here (stray bytes between segments) comes back from the decode too.
+        if hr != 0 && (tjGetErrorCode(handle) != Int32(TJERR_WARNING.rawValue) || w <= 0 || h <= 0) {
+            throw classify(turboError(handle, fallback: "bad header"))
+        }
         guard cs == Int32(TJCS_YCbCr.rawValue) || cs == Int32(TJCS_GRAY.rawValue),
               subsamp >= 0, subsamp < Int32(TJ_NUMSAMP) else { return nil }
         // TJSCALED: libjpeg picks the M/8 IDCT that yields exactly this size.
@@ -99,11 +102,17 @@ enum Codec {
         if rc != 0 {
             let message = turboError(handle, fallback: "decode failed")
             if tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) {
-                // libjpeg recovered. Truncation (it fills the rest with grey) is an error;
-                // other damage is reported to the caller.
-                if message.lowercased().contains("premature end of jpeg file") || !data.endsWithEOI() {
+                // libjpeg recovered, filling what it could not decode with grey. A
+                // stream that ends early (or whose scan data stops before the next
+                // marker, as when a cut upload gets an EOI appended) is truncated;
+                // stray bytes between segments are harmless; anything else (bad
+                // Huffman codes…) means damaged pixels. Only the first warning is
+                // reported by TurboJPEG.
+                let lower = message.lowercased()
+                if lower.contains("premature end") || !data.endsWithEOI() {
                     throw .truncated(message)
                 }
+                guard lower.contains("extraneous bytes") else { throw .corrupt(message) }
                 warning = message
             } else {
                 throw classify(message)

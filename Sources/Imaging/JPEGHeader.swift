@@ -59,8 +59,9 @@ struct JPEGHeader: Sendable, Equatable {
         var pos = 2
         while true {
             // Find the next marker: 0xFF, possibly padded with more 0xFF.
+            // Stray bytes between segments are skipped, as libjpeg does (with a warning).
+            while pos < data.count && data[pos] != 0xFF { pos += 1 }
             guard pos < data.count else { throw .truncated("the header ends before the frame header") }
-            guard data[pos] == 0xFF else { throw .corrupt("expected a marker at byte \(pos)") }
             while pos < data.count && data[pos] == 0xFF { pos += 1 }
             guard pos < data.count else { throw .truncated("the header ends before the frame header") }
             let marker = data[pos]

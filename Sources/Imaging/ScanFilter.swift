@@ -20,8 +20,8 @@ enum ScanFilter {
             out.append(0xFF); out.append(0xD8)
             var pos = 2
             while true {
+                while pos < d.count && d[pos] != 0xFF { pos += 1 }  // stray bytes, as libjpeg
                 guard pos + 1 < d.count else { throw .truncated("the stream ends before the end-of-image marker") }
-                guard d[pos] == 0xFF else { throw .corrupt("expected a marker at byte \(pos)") }
                 var m = pos + 1
                 while m < d.count && d[m] == 0xFF { m += 1 }
                 guard m < d.count else { throw .truncated("the stream ends inside a marker") }

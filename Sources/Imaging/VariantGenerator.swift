@@ -46,7 +46,8 @@ public struct VariantGenerator: Sendable {
     /// One decode at the DCT scale the largest requested variant needs (the
     /// smallest M/8 libjpeg-turbo IDCT scale that keeps the decoded image at least
     /// as large as the variant, so the Lanczos-3 reduce is always a downscale);
-    /// the thumbnail is derived from the small in memory.
+    /// the thumbnail is derived from the small in memory (so it is never larger
+    /// than the small).
     public func makeVariants(data: [UInt8], thumbnail: VariantSpec, small: VariantSpec?) throws(ImagingError) -> GeneratedVariants {
         let h = try header(data)
         let probe = h.probe
@@ -59,10 +60,9 @@ public struct VariantGenerator: Sendable {
         let decoded = try Codec.decode(data, header: h, minWidth: tw, minHeight: th)
         let first = decoded.image.resized420(width: tw, height: th).oriented(probe.orientation)
         let firstEncoded = try Codec.encode(first, quality: largest.quality)
-        guard let small else {
+        guard small != nil else {
             return GeneratedVariants(thumbnail: firstEncoded, small: nil)
         }
-        _ = small
         let t = thumbnail.fittedSize(width: first.width, height: first.height)
         var source = first
         // Box-halve while the remaining reduce stays ≥ 2×, then Lanczos-3.

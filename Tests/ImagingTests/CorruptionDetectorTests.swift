@@ -92,7 +92,11 @@ import Testing
         var data = Synth.scene(Self.w, Self.h)
         data = Array(data[0..<(data.count / 2)]) + [0xFF, 0xD9]
         let res = try detector.inspect(data: data)
-        #expect(!res.accepted, "score \(res.score) \(res.reason ?? "-")")
+        #expect(!res.accepted && res.reason == "truncated", "score \(res.score) \(res.reason ?? "-")")
+        // And no half-grey variants either.
+        #expect(throws: ImagingError.self) {
+            try VariantGenerator().makeVariants(data: data, thumbnail: .thumbnail(), small: .small())
+        }
     }
 
     /// Progressive frames take the DC-scans-only path; verdicts must not change.
@@ -122,6 +126,16 @@ import Testing
         // Variants from a progressive source.
         let v = try VariantGenerator().makeVariants(data: good, thumbnail: .thumbnail(), small: .small())
         #expect(v.small?.width == 800 && v.small?.height == 450)
+    }
+
+    @Test func extraneousBytesAreHarmless() throws {
+        // Stray bytes between two segments: libjpeg warns, the picture is intact.
+        var data = Synth.scene(Self.w, Self.h)
+        let app0End = 4 + (Int(data[4]) << 8 | Int(data[5]))
+        data.insert(contentsOf: [0x12, 0x34, 0x56], at: app0End)
+        let res = try detector.inspect(data: data)
+        #expect(res.accepted && res.reason == "decoder_warning")
+        _ = try VariantGenerator().makeVariants(data: data, thumbnail: .thumbnail(), small: .small())
     }
 
     @Test func nonJPEGThrows() {
