@@ -14,7 +14,21 @@ enum ScanFilter {
     /// Huffman JPEG (sequential scans interleave DC and AC and must be decoded whole).
     static func dcOnly(_ data: [UInt8], header: JPEGHeader) throws(ImagingError) -> [UInt8]? {
         guard header.sofMarker == 0xC2 else { return nil }
-        return try data.withUnsafeBufferPointer { d throws(ImagingError) -> [UInt8]? in
+        return try filter(data) { ss, _, _ in ss == 0 }
+    }
+
+    /// Drops the last AC refinement scans (Ah > 0, Al = 0): they carry the least
+    /// significant bit of the AC coefficients, which a ≤ 1/4 DCT-scaled decode
+    /// of a finely quantised image followed by a downscale cannot show.
+    static func withoutFinalACRefinement(_ data: [UInt8], header: JPEGHeader) throws(ImagingError) -> [UInt8]? {
+        guard header.sofMarker == 0xC2 else { return nil }
+        return try filter(data) { ss, ah, al in !(ss > 0 && ah > 0 && al == 0) }
+    }
+
+    /// Copies every segment, and the scans (header + entropy data) for which
+    /// `keep(Ss, Ah, Al)` is true.
+    static func filter(_ data: [UInt8], keep: (UInt8, UInt8, UInt8) -> Bool) throws(ImagingError) -> [UInt8] {
+        return try data.withUnsafeBufferPointer { d throws(ImagingError) -> [UInt8] in
             var out = [UInt8]()
             out.reserveCapacity(d.count / 4)
             out.append(0xFF); out.append(0xD8)
@@ -44,6 +58,7 @@ enum ScanFilter {
                 let ns = Int(d[m + 3])
                 guard length >= 6 + 2 * ns else { throw .corrupt("short scan header") }
                 let ss = d[m + 3 + 1 + 2 * ns]
+                let ahal = d[m + 3 + 3 + 2 * ns]
                 var e = segmentEnd
                 while true {
                     guard e + 1 < d.count,
@@ -55,7 +70,7 @@ enum ScanFilter {
                     if n != 0x00 && !(0xD0...0xD7).contains(n) && n != 0xFF { break }
                     e += (n == 0xFF) ? 1 : 2
                 }
-                if ss == 0 { out.append(contentsOf: d[pos..<e]) }
+                if keep(ss, ahal >> 4, ahal & 0x0F) { out.append(contentsOf: d[pos..<e]) }
                 pos = e
             }
         }
