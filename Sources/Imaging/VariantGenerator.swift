@@ -39,8 +39,7 @@ public struct VariantGenerator: Sendable {
     // MARK: variants
 
     public func makeVariants(path: String, thumbnail: VariantSpec, small: VariantSpec?) throws(ImagingError) -> GeneratedVariants {
-        let (bytes, _) = try FileIO.read(path)
-        return try makeVariants(data: bytes, thumbnail: thumbnail, small: small)
+        try generate(try FileIO.read(path).bytes, thumbnail: thumbnail, small: small)
     }
 
     /// One decode at the DCT scale the largest requested variant needs (the
@@ -49,6 +48,12 @@ public struct VariantGenerator: Sendable {
     /// the thumbnail is derived from the small in memory (so it is never larger
     /// than the small).
     public func makeVariants(data: [UInt8], thumbnail: VariantSpec, small: VariantSpec?) throws(ImagingError) -> GeneratedVariants {
+        try generate(data, thumbnail: thumbnail, small: small)
+    }
+
+    /// `data` is consumed so that, when the caller holds no other reference (the
+    /// path variant), a filtered stream replaces the original in memory.
+    private func generate(_ data: consuming [UInt8], thumbnail: VariantSpec, small: VariantSpec?) throws(ImagingError) -> GeneratedVariants {
         let h = try header(data)
         let probe = h.probe
         let largest = small ?? thumbnail
@@ -57,7 +62,6 @@ public struct VariantGenerator: Sendable {
         let swaps = probe.orientation >= 5
         let tw = swaps ? target.height : target.width
         let th = swaps ? target.width : target.height
-        var stream = data
         // Progressive and nearly lossless (every quantiser ≤ 2): the final AC
         // refinement scans only add ±2/8 of a grey level per coefficient, invisible
         // after a ≥ 2× reduce, yet cost a third of the decode. The stream is still
@@ -65,9 +69,9 @@ public struct VariantGenerator: Sendable {
         if h.sofMarker == 0xC2, h.maxQuantizer <= 2,
            Codec.eighths(width: h.width, height: h.height, minWidth: tw, minHeight: th) <= 4,
            let filtered = try ScanFilter.withoutFinalACRefinement(data, header: h) {
-            stream = filtered
+            data = filtered
         }
-        let decoded = try Codec.decode(stream, header: h, minWidth: tw, minHeight: th)
+        let decoded = try Codec.decode(data, header: h, minWidth: tw, minHeight: th)
         let first = decoded.image.resized420(width: tw, height: th).oriented(probe.orientation)
         let firstEncoded = try Codec.encode(first, quality: largest.quality)
         guard small != nil else {
