@@ -304,6 +304,19 @@ enum Resampler {
                         let wy = wts.baseAddress! + y * taps
                         let drow = d + y * w
                         var x = 0
+                        while x + 32 <= w {
+                            var acc0 = V16(repeating: round), acc1 = V16(repeating: round)
+                            var row = UnsafeRawPointer(first + x)
+                            for k in 0..<taps {
+                                let wk = V16(repeating: Int32(wy[k]))
+                                acc0 &+= V16(truncatingIfNeeded: row.loadUnaligned(as: SIMD16<UInt8>.self)) &* wk
+                                acc1 &+= V16(truncatingIfNeeded: row.loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self)) &* wk
+                                row += w
+                            }
+                            (sc + x &* 4).storeBytes(of: acc0, as: V16.self)
+                            (sc + (x &* 4 &+ 64)).storeBytes(of: acc1, as: V16.self)
+                            x += 32
+                        }
                         while x + 16 <= w {
                             var acc = V16(repeating: round)
                             var row = UnsafeRawPointer(first + x)
