@@ -13,17 +13,37 @@ struct DecodedImage: Sendable {
 /// YCCK, RGB-coded, ICC-tagged, odd sampling) goes through libvips' JPEG loader
 /// and is converted to sRGB.
 enum Codec {
-    /// Decodes the whole stream at 1/`shrink` (1, 2, 4 or 8), which walks every
-    /// byte so truncation is always detected.
-    static func decode(_ data: [UInt8], header: JPEGHeader, shrink: Int) throws(ImagingError) -> DecodedImage {
+    /// Decodes the whole stream (every byte is walked, so truncation is always
+    /// detected) at the smallest DCT scale that keeps the image at least
+    /// `minWidth × minHeight` (stored orientation): M/8 on the libjpeg-turbo path,
+    /// 1/2^k on the libvips path.
+    static func decode(_ data: [UInt8], header: JPEGHeader, minWidth: Int, minHeight: Int) throws(ImagingError) -> DecodedImage {
         ImagingRuntime.initialize()
         if header.precision != 8 {
             throw .unsupported("\(header.precision)-bit samples")
         }
-        if !header.hasICC, let d = try turboDecode(data, shrink: shrink) {
-            return d
+        if !header.hasICC {
+            let m = eighths(width: header.width, height: header.height, minWidth: minWidth, minHeight: minHeight)
+            if let d = try turboDecode(data, eighths: m) { return d }
         }
+        let shrink = powerOfTwoShrink(width: header.width, height: header.height, minWidth: minWidth, minHeight: minHeight)
         return try vipsDecode(data, header: header, shrink: shrink)
+    }
+
+    /// Smallest M in 1…8 with ⌈dim·M/8⌉ ≥ the minimum in both directions.
+    static func eighths(width: Int, height: Int, minWidth: Int, minHeight: Int) -> Int {
+        for m in 1...8 where (width * m + 7) / 8 >= minWidth && (height * m + 7) / 8 >= minHeight {
+            return m
+        }
+        return 8
+    }
+
+    /// Largest 1/2^k (k ≤ 3) that keeps the image at least the minimum size.
+    static func powerOfTwoShrink(width: Int, height: Int, minWidth: Int, minHeight: Int) -> Int {
+        for s in [8, 4, 2] where (width + s - 1) / s >= minWidth && (height + s - 1) / s >= minHeight {
+            return s
+        }
+        return 1
     }
 
     private static func turboError(_ handle: tjhandle?, fallback: String) -> String {
@@ -44,18 +64,22 @@ enum Codec {
     }
 
     /// nil: this JPEG's colour space or sampling is not for the planar path.
-    private static func turboDecode(_ data: [UInt8], shrink: Int) throws(ImagingError) -> DecodedImage? {
+    private static func turboDecode(_ data: [UInt8], eighths m: Int) throws(ImagingError) -> DecodedImage? {
         guard let handle = tjInitDecompress() else { throw .corrupt("cannot create a JPEG decoder") }
         defer { tjDestroy(handle) }
         var w: Int32 = 0, h: Int32 = 0, subsamp: Int32 = 0, cs: Int32 = 0
         let hr = data.withUnsafeBufferPointer { b in
             tjDecompressHeader3(handle, b.baseAddress, UInt(b.count), &w, &h, &subsamp, &cs)
         }
-        if hr != 0 { throw classify(turboError(handle, fallback: "bad header")) }
+        // A warning here (stray bytes between segments) comes back from the decode too.
+        if hr != 0 && (tjGetErrorCode(handle) != Int32(TJERR_WARNING.rawValue) || w <= 0 || h <= 0) {
+            throw classify(turboError(handle, fallback: "bad header"))
+        }
         guard cs == Int32(TJCS_YCbCr.rawValue) || cs == Int32(TJCS_GRAY.rawValue),
               subsamp >= 0, subsamp < Int32(TJ_NUMSAMP) else { return nil }
-        let sw = (Int(w) + shrink - 1) / shrink
-        let sh = (Int(h) + shrink - 1) / shrink
+        // TJSCALED: libjpeg picks the M/8 IDCT that yields exactly this size.
+        let sw = (Int(w) * m + 7) / 8
+        let sh = (Int(h) * m + 7) / 8
         let grey = subsamp == Int32(TJSAMP_GRAY.rawValue)
         let count = grey ? 1 : 3
         var dims: [(Int, Int)] = []
@@ -78,11 +102,17 @@ enum Codec {
         if rc != 0 {
             let message = turboError(handle, fallback: "decode failed")
             if tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) {
-                // libjpeg recovered. Truncation (it fills the rest with grey) is an error;
-                // other damage is reported to the caller.
-                if message.lowercased().contains("premature end of jpeg file") || !data.endsWithEOI() {
+                // libjpeg recovered, filling what it could not decode with grey. A
+                // stream that ends early (or whose scan data stops before the next
+                // marker, as when a cut upload gets an EOI appended) is truncated;
+                // stray bytes between segments are harmless; anything else (bad
+                // Huffman codes…) means damaged pixels. Only the first warning is
+                // reported by TurboJPEG.
+                let lower = message.lowercased()
+                if lower.contains("premature end") || !data.endsWithEOI() {
                     throw .truncated(message)
                 }
+                guard lower.contains("extraneous bytes") else { throw .corrupt(message) }
                 warning = message
             } else {
                 throw classify(message)

@@ -11,6 +11,12 @@ public struct CorpusBenchmark {
             .filter { $0.hasSuffix(".jpg") }
             .sorted()
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        // Largest files first, so that with several threads no big file starts last
+        // (outputs do not depend on the order).
+        let work = names.map { name -> (String, Int) in
+            let size = (try? FileManager.default.attributesOfItem(atPath: corpus + "/" + name)[.size] as? Int) ?? 0
+            return (name, size)
+        }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map(\.0)
         let next = Atomic<Int>(0)
         let failure = Mutex<(any Error)?>(nil)
         let workers = max(1, threads)
@@ -20,7 +26,7 @@ public struct CorpusBenchmark {
             while true {
                 let i = next.add(1, ordering: .relaxed).oldValue
                 if i >= names.count { return }
-                let name = names[i]
+                let name = work[i]
                 let stem = String(name.dropLast(4))
                 do {
                     let v = try generator.makeVariants(path: corpus + "/" + name, thumbnail: thumb, small: small)

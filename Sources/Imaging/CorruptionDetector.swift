@@ -38,7 +38,8 @@ public struct CorruptionDetector: Sendable {
         let probe = header.probe
         let decoded: DecodedImage
         do {
-            decoded = try Codec.decode(data, header: header, shrink: 8)
+            let stream = try ScanFilter.dcOnly(data, header: header) ?? data
+            decoded = try Codec.decode(stream, header: header, minWidth: 1, minHeight: 1)
         } catch {
             switch error {
             case .truncated, .corrupt:
@@ -86,8 +87,8 @@ public struct CorruptionDetector: Sendable {
     }
 
     /// Number of bottom luma rows (in 1/8-scale pixels) that are mid-grey with
-    /// range ≤ 2 (whole band, chroma neutral), provided the row just above the
-    /// band has real content (a hard edge, not fog fading out).
+    /// range ≤ 2 (whole band, chroma neutral), provided the rows just above the
+    /// band have real content.
     static func greyBandRows(_ img: YCbCrImage) -> Int {
         let w = img.width, h = img.height
         guard h >= 4 else { return 0 }
@@ -119,12 +120,17 @@ public struct CorruptionDetector: Sendable {
                 if let v = band.first, v < 122 || v > 134 { return 0 }
             }
         }
-        // Row above the band must carry content.
-        let above = h - rows - 1
-        let row = Array(img.y.pixels[(above * w)..<((above + 1) * w)])
-        let mean = row.reduce(0) { $0 + Int($1) } / max(w, 1)
+        // One of the few rows above the band must carry content (a hard edge, not
+        // fog fading out). A few rows, because libjpeg smooths block edges when it
+        // decodes the DC scans of a progressive JPEG alone.
         let bandMean = (Int(lo) + Int(hi)) / 2
-        if range(of: row) <= 6 && abs(mean - bandMean) <= 6 { return 0 }
+        var edge = false
+        for above in stride(from: h - rows - 1, through: max(0, h - rows - 3), by: -1) {
+            let row = Array(img.y.pixels[(above * w)..<((above + 1) * w)])
+            let mean = row.reduce(0) { $0 + Int($1) } / max(w, 1)
+            if range(of: row) > 6 || abs(mean - bandMean) > 6 { edge = true }
+        }
+        if !edge { return 0 }
         return rows
     }
 }

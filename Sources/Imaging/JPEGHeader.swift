@@ -11,6 +11,9 @@ struct JPEGHeader: Sendable, Equatable {
     var hasICC: Bool
     /// Adobe APP14 colour transform byte, if present.
     var adobeTransform: Int?
+    /// Largest entry of the quantisation tables defined before the frame header
+    /// (0 when there are none).
+    var maxQuantizer: Int = 0
 
     var isArithmetic: Bool { sofMarker >= 0xC9 && sofMarker != 0xCC }
 
@@ -56,11 +59,13 @@ struct JPEGHeader: Sendable, Equatable {
         var orientation = 1
         var hasICC = false
         var adobe: Int? = nil
+        var maxQuantizer = 0
         var pos = 2
         while true {
             // Find the next marker: 0xFF, possibly padded with more 0xFF.
+            // Stray bytes between segments are skipped, as libjpeg does (with a warning).
+            while pos < data.count && data[pos] != 0xFF { pos += 1 }
             guard pos < data.count else { throw .truncated("the header ends before the frame header") }
-            guard data[pos] == 0xFF else { throw .corrupt("expected a marker at byte \(pos)") }
             while pos < data.count && data[pos] == 0xFF { pos += 1 }
             guard pos < data.count else { throw .truncated("the header ends before the frame header") }
             let marker = data[pos]
@@ -86,13 +91,25 @@ struct JPEGHeader: Sendable, Equatable {
                 guard [1, 3, 4].contains(components) else { throw .unsupported("\(components) colour components") }
                 return JPEGHeader(width: width, height: height, precision: precision, components: components,
                                   sofMarker: marker, orientation: orientation, hasICC: hasICC,
-                                  adobeTransform: adobe)
+                                  adobeTransform: adobe, maxQuantizer: maxQuantizer)
             }
             switch marker {
             case 0xE1:
                 if let o = exifOrientation(data, start: body, count: bodyLength), orientation == 1 { orientation = o }
             case 0xE2:
                 if matches(data, at: body, count: bodyLength, "ICC_PROFILE\0") { hasICC = true }
+            case 0xDB:
+                var q = body
+                while q < body + bodyLength {
+                    let wide = data[q] >> 4 != 0
+                    let size = wide ? 128 : 64
+                    guard q + 1 + size <= body + bodyLength else { break }
+                    for i in 0..<64 {
+                        let v = wide ? Int(data[q + 1 + 2 * i]) << 8 | Int(data[q + 2 + 2 * i]) : Int(data[q + 1 + i])
+                        maxQuantizer = max(maxQuantizer, v)
+                    }
+                    q += 1 + size
+                }
             case 0xEE:
                 if bodyLength >= 12, matches(data, at: body, count: bodyLength, "Adobe") {
                     adobe = Int(data[body + 11])

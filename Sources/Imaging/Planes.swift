@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// One 8-bit image plane, rows packed (stride == width).
 struct Plane: Sendable {
@@ -36,10 +37,20 @@ struct YCbCrImage: Sendable {
     /// Resizes to `width × height` luma with 4:2:0 chroma (what the encoder takes).
     func resized420(width: Int, height: Int) -> YCbCrImage {
         let cw = (width + 1) / 2, ch = (height + 1) / 2
-        return YCbCrImage(
-            y: Resampler.resize(y, width: width, height: height),
-            cb: cb.map { Resampler.resize($0, width: cw, height: ch) },
-            cr: cr.map { Resampler.resize($0, width: cw, height: ch) })
+        let y2 = Resampler.resize(y, width: width, height: height)
+        guard let cb, let cr else { return YCbCrImage(y: y2, cb: nil, cr: nil) }
+        if cb.width == cr.width && cb.height == cr.height {
+            let c = Resampler.resize([cb, cr], width: cw, height: ch)
+            return YCbCrImage(y: y2, cb: c[0], cr: c[1])
+        }
+        return YCbCrImage(y: y2, cb: Resampler.resize(cb, width: cw, height: ch),
+                          cr: Resampler.resize(cr, width: cw, height: ch))
+    }
+
+    /// 2×2 box average of every plane (odd last row/column dropped): a cheap first
+    /// step before a large Lanczos reduce, as libvips' shrink and Pillow's reducing_gap do.
+    func halved() -> YCbCrImage {
+        YCbCrImage(y: Resampler.halve(y), cb: cb.map(Resampler.halve), cr: cr.map(Resampler.halve))
     }
 
     func oriented(_ orientation: Int) -> YCbCrImage {
@@ -117,10 +128,10 @@ enum Orientation {
 enum Resampler {
     static let precisionBits: Int32 = 14
 
-    struct Coefficients {
+    struct Coefficients: Sendable {
         var taps: Int
         var starts: [Int]
-        var weights: [Int32]  // outSize * taps
+        var weights: [Int16]  // outSize * taps
     }
 
     static func lanczos3(_ x: Double) -> Double {
@@ -131,23 +142,46 @@ enum Resampler {
         return 3 * sin(px) * sin(px / 3) / (px * px)
     }
 
-    static func coefficients(inSize: Int, outSize: Int) -> Coefficients {
+    private static let cache = Mutex<[Int: Coefficients]>([:])
+
+    /// Memoised: frames from one camera all have the same sizes.
+    static func cachedCoefficients(inSize: Int, outSize: Int) -> Coefficients {
+        let key = inSize << 32 | outSize
+        if let c = cache.withLock({ $0[key] }) { return c }
+        let c = coefficients(inSize: inSize, outSize: outSize)
+        cache.withLock { table in
+            if table.count >= 256 { table.removeAll() }
+            table[key] = c
+        }
+        return c
+    }
+
+    /// Weights per output pixel, `taps` wide (padded with zeros to a multiple of
+    /// `lanes` so the SIMD loops need no tail), window kept inside the input.
+    static func coefficients(inSize: Int, outSize: Int, lanes: Int = 1) -> Coefficients {
         let scale = Double(inSize) / Double(outSize)
         let filterScale = max(scale, 1.0)
         let support = 3.0 * filterScale
-        var taps = Int(support.rounded(.up)) * 2 + 1
-        taps = min(taps, inSize)
+        // Widest clipped window actually used (often one less than 2⌈support⌉+1).
+        var needed = 1
+        for x in 0..<outSize {
+            let center = (Double(x) + 0.5) * scale
+            let lo = max(Int((center - support + 0.5).rounded(.down)), 0)
+            let hi = min(Int((center + support + 0.5).rounded(.down)), inSize)
+            needed = max(needed, hi - lo)
+        }
+        var taps = (needed + lanes - 1) / lanes * lanes
+        if taps > inSize { taps = min(needed, inSize) }
         var starts = [Int](repeating: 0, count: outSize)
         var weights = [Int32](repeating: 0, count: outSize * taps)
-        var tmp = [Double](repeating: 0, count: taps + 2)
+        var tmp = [Double](repeating: 0, count: needed + 2)
         for x in 0..<outSize {
             let center = (Double(x) + 0.5) * scale
             var xmin = Int((center - support + 0.5).rounded(.down))
             var xmax = Int((center + support + 0.5).rounded(.down))
             xmin = max(xmin, 0)
             xmax = min(xmax, inSize)
-            var n = xmax - xmin
-            if n > taps { n = taps }
+            let n = min(xmax - xmin, taps, tmp.count)
             var total = 0.0
             for k in 0..<n {
                 let w = lanczos3((Double(k + xmin) - center + 0.5) / filterScale)
@@ -174,78 +208,143 @@ enum Resampler {
             // Make the integer weights sum exactly to one.
             weights[x * taps + offset + biggest] += Int32(1 << precisionBits) - acc
         }
-        return Coefficients(taps: taps, starts: starts, weights: weights)
+        return Coefficients(taps: taps, starts: starts, weights: weights.map { Int16(clamping: $0) })
     }
 
     static func resize(_ p: Plane, width: Int, height: Int) -> Plane {
-        if p.width == width && p.height == height { return p }
-        var cur = p
-        if p.height != height { cur = vertical(cur, height: height) }
-        if p.width != width { cur = horizontal(cur, width: width) }
+        resize([p], width: width, height: height)[0]
+    }
+
+    /// Resizes planes of equal size with one set of coefficients. The horizontal
+    /// pass runs as a vertical pass on the transposed plane, because the vertical
+    /// pass vectorises (16 pixels per step) and the horizontal one does not.
+    static func resize(_ planes: [Plane], width: Int, height: Int) -> [Plane] {
+        guard let p0 = planes.first else { return [] }
+        var cur = planes
+        if p0.height != height {
+            let c = cachedCoefficients(inSize: p0.height, outSize: height)
+            cur = cur.map { vertical($0, c) }
+        }
+        if p0.width != width {
+            let c = cachedCoefficients(inSize: p0.width, outSize: width)
+            cur = cur.map { transpose(vertical(transpose($0), c)) }
+        }
         return cur
     }
 
-    static func vertical(_ p: Plane, height outH: Int) -> Plane {
-        let c = coefficients(inSize: p.height, outSize: outH)
-        let w = p.width
-        var out = [UInt8](repeating: 0, count: w * outH)
-        var acc = [Int32](repeating: 0, count: w)
-        let round = Int32(1) << (precisionBits - 1)
-        let taps = c.taps
-        p.pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                acc.withUnsafeMutableBufferPointer { a in
-                    c.weights.withUnsafeBufferPointer { wts in
-                        let s = src.baseAddress!, d = dst.baseAddress!, ap = a.baseAddress!
-                        for y in 0..<outH {
-                            for x in 0..<w { ap[x] = round }
-                            let start = c.starts[y]
-                            for k in 0..<taps {
-                                let wk = wts[y * taps + k]
-                                if wk == 0 { continue }
-                                let row = s + (start + k) * w
-                                for x in 0..<w { ap[x] &+= Int32(row[x]) &* wk }
-                            }
-                            let drow = d + y * w
-                            for x in 0..<w {
-                                let v = ap[x] >> precisionBits
-                                drow[x] = UInt8(truncatingIfNeeded: v < 0 ? 0 : (v > 255 ? 255 : v))
-                            }
-                        }
+    static func halve(_ p: Plane) -> Plane {
+        let w = max(1, p.width / 2), h = max(1, p.height / 2)
+        guard p.width >= 2, p.height >= 2 else { return p }
+        let sw = p.width
+        let out = [UInt8](unsafeUninitializedCapacity: w * h) { d, count in
+            p.pixels.withUnsafeBufferPointer { s in
+                let sp = s.baseAddress!, dp = d.baseAddress!
+                for y in 0..<h {
+                    let r0 = sp + (2 &* y) &* sw, r1 = r0 + sw
+                    let o = dp + y &* w
+                    for x in 0..<w {
+                        let x2 = 2 &* x
+                        let sum = UInt16(r0[x2]) &+ UInt16(r0[x2 &+ 1]) &+ UInt16(r1[x2]) &+ UInt16(r1[x2 &+ 1]) &+ 2
+                        o[x] = UInt8(truncatingIfNeeded: sum >> 2)
                     }
                 }
             }
+            count = w * h
         }
-        return Plane(width: w, height: outH, pixels: out)
+        return Plane(width: w, height: h, pixels: out)
     }
 
-    static func horizontal(_ p: Plane, width outW: Int) -> Plane {
-        let c = coefficients(inSize: p.width, outSize: outW)
-        let h = p.height, inW = p.width
-        var out = [UInt8](repeating: 0, count: outW * h)
+    static func transpose(_ p: Plane) -> Plane {
+        let w = p.width, h = p.height
+        let out = [UInt8](unsafeUninitializedCapacity: w * h) { d, count in
+            p.pixels.withUnsafeBufferPointer { s in
+                let sp = s.baseAddress!, dp = d.baseAddress!
+                var by = 0
+                while by < h {
+                    let ye = min(by + 16, h)
+                    var bx = 0
+                    while bx < w {
+                        let xe = min(bx + 16, w)
+                        for y in by..<ye {
+                            var src = sp + (y &* w &+ bx)
+                            var dst = dp + (bx &* h &+ y)
+                            for _ in bx..<xe {
+                                dst.pointee = src.pointee
+                                src += 1
+                                dst += h
+                            }
+                        }
+                        bx = xe
+                    }
+                    by = ye
+                }
+            }
+            count = w * h
+        }
+        return Plane(width: h, height: w, pixels: out)
+    }
+
+    typealias V16 = SIMD16<Int32>
+
+    static func vertical(_ p: Plane, _ c: Coefficients) -> Plane {
+        let w = p.width
+        let outH = c.starts.count
         let round = Int32(1) << (precisionBits - 1)
         let taps = c.taps
-        p.pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
+        var scratch = [Int32](repeating: 0, count: w + 16)
+        let out = [UInt8](unsafeUninitializedCapacity: w * outH) { dst, count in
+            scratch.withUnsafeMutableBufferPointer { scratchBuffer in
+            let sc = UnsafeMutableRawPointer(scratchBuffer.baseAddress!)
+            let si = scratchBuffer.baseAddress!
+            p.pixels.withUnsafeBufferPointer { src in
                 c.weights.withUnsafeBufferPointer { wts in
-                    c.starts.withUnsafeBufferPointer { sts in
-                        let s = src.baseAddress!, d = dst.baseAddress!, wp = wts.baseAddress!
-                        for y in 0..<h {
-                            let row = s + y * inW
-                            let drow = d + y * outW
-                            for x in 0..<outW {
-                                let px = row + sts[x]
-                                let wx = wp + x * taps
-                                var sum = round
-                                for k in 0..<taps { sum &+= Int32(px[k]) &* wx[k] }
-                                let v = sum >> precisionBits
-                                drow[x] = UInt8(truncatingIfNeeded: v < 0 ? 0 : (v > 255 ? 255 : v))
+                    let s = src.baseAddress!, d = dst.baseAddress!
+                    for y in 0..<outH {
+                        let first = s + c.starts[y] * w
+                        let wy = wts.baseAddress! + y * taps
+                        let drow = d + y * w
+                        var x = 0
+                        while x + 32 <= w {
+                            var acc0 = V16(repeating: round), acc1 = V16(repeating: round)
+                            var row = UnsafeRawPointer(first + x)
+                            for k in 0..<taps {
+                                let wk = V16(repeating: Int32(wy[k]))
+                                acc0 &+= V16(truncatingIfNeeded: row.loadUnaligned(as: SIMD16<UInt8>.self)) &* wk
+                                acc1 &+= V16(truncatingIfNeeded: row.loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self)) &* wk
+                                row += w
                             }
+                            (sc + x &* 4).storeBytes(of: acc0, as: V16.self)
+                            (sc + (x &* 4 &+ 64)).storeBytes(of: acc1, as: V16.self)
+                            x += 32
+                        }
+                        while x + 16 <= w {
+                            var acc = V16(repeating: round)
+                            var row = UnsafeRawPointer(first + x)
+                            for k in 0..<taps {
+                                // u8 × i16 widened to i32: lowers to pmaddwd on plain SSE2.
+                                let px = V16(truncatingIfNeeded: row.loadUnaligned(as: SIMD16<UInt8>.self))
+                                acc &+= px &* V16(repeating: Int32(wy[k]))
+                                row += w
+                            }
+                            (sc + x &* 4).storeBytes(of: acc, as: V16.self)
+                            x += 16
+                        }
+                        while x < w {
+                            var sum = round
+                            for k in 0..<taps { sum &+= Int32(first[k &* w &+ x]) &* Int32(wy[k]) }
+                            si[x] = sum
+                            x += 1
+                        }
+                        for i in 0..<w {
+                            let v = si[i] &>> precisionBits
+                            drow[i] = UInt8(truncatingIfNeeded: v < 0 ? 0 : (v > 255 ? 255 : v))
                         }
                     }
                 }
             }
+            }
+            count = w * outH
         }
-        return Plane(width: outW, height: h, pixels: out)
+        return Plane(width: w, height: outH, pixels: out)
     }
 }

@@ -8,7 +8,8 @@ enum Fixtures {
 
     /// Encodes packed pixels (3 bytes RGB, 1 byte grey or 4 bytes CMYK per pixel).
     static func encode(_ pixels: [UInt8], width: Int, height: Int, format: Pixels = .rgb,
-                       quality: Int = 92, subsampling: Int32 = Int32(TJSAMP_420.rawValue)) -> [UInt8] {
+                       quality: Int = 92, subsampling: Int32 = Int32(TJSAMP_420.rawValue),
+                       progressive: Bool = false) -> [UInt8] {
         guard let handle = tjInitCompress() else { fatalError("tjInitCompress") }
         defer { tjDestroy(handle) }
         let pf: Int32
@@ -21,7 +22,8 @@ enum Fixtures {
         var out: UnsafeMutablePointer<UInt8>? = nil
         var size: UInt = 0
         let rc = pixels.withUnsafeBufferPointer { p in
-            tjCompress2(handle, p.baseAddress, Int32(width), 0, Int32(height), pf, &out, &size, sub, Int32(quality), 0)
+            tjCompress2(handle, p.baseAddress, Int32(width), 0, Int32(height), pf, &out, &size, sub, Int32(quality),
+                        progressive ? Int32(TJFLAG_PROGRESSIVE) : 0)
         }
         precondition(rc == 0, String(cString: tjGetErrorStr2(handle)))
         defer { tjFree(out) }

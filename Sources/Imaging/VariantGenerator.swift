@@ -39,13 +39,21 @@ public struct VariantGenerator: Sendable {
     // MARK: variants
 
     public func makeVariants(path: String, thumbnail: VariantSpec, small: VariantSpec?) throws(ImagingError) -> GeneratedVariants {
-        let (bytes, _) = try FileIO.read(path)
-        return try makeVariants(data: bytes, thumbnail: thumbnail, small: small)
+        try generate(try FileIO.read(path).bytes, thumbnail: thumbnail, small: small)
     }
 
-    /// One decode at the DCT scale the largest requested variant needs; the
-    /// thumbnail is derived from the small in memory.
+    /// One decode at the DCT scale the largest requested variant needs (the
+    /// smallest M/8 libjpeg-turbo IDCT scale that keeps the decoded image at least
+    /// as large as the variant, so the Lanczos-3 reduce is always a downscale);
+    /// the thumbnail is derived from the small in memory (so it is never larger
+    /// than the small).
     public func makeVariants(data: [UInt8], thumbnail: VariantSpec, small: VariantSpec?) throws(ImagingError) -> GeneratedVariants {
+        try generate(data, thumbnail: thumbnail, small: small)
+    }
+
+    /// `data` is consumed so that, when the caller holds no other reference (the
+    /// path variant), a filtered stream replaces the original in memory.
+    private func generate(_ data: consuming [UInt8], thumbnail: VariantSpec, small: VariantSpec?) throws(ImagingError) -> GeneratedVariants {
         let h = try header(data)
         let probe = h.probe
         let largest = small ?? thumbnail
@@ -54,24 +62,29 @@ public struct VariantGenerator: Sendable {
         let swaps = probe.orientation >= 5
         let tw = swaps ? target.height : target.width
         let th = swaps ? target.width : target.height
-        let shrink = Self.dctShrink(width: h.width, height: h.height, targetWidth: tw, targetHeight: th)
-        let decoded = try Codec.decode(data, header: h, shrink: shrink)
+        // Progressive and nearly lossless (every quantiser ≤ 2): the final AC
+        // refinement scans only add ±2/8 of a grey level per coefficient, invisible
+        // after a ≥ 2× reduce, yet cost a third of the decode. The stream is still
+        // walked to its end, so truncation is still detected.
+        if h.sofMarker == 0xC2, h.maxQuantizer <= 2,
+           Codec.eighths(width: h.width, height: h.height, minWidth: tw, minHeight: th) <= 4,
+           let filtered = try ScanFilter.withoutFinalACRefinement(data, header: h) {
+            data = filtered
+        }
+        let decoded = try Codec.decode(data, header: h, minWidth: tw, minHeight: th)
         let first = decoded.image.resized420(width: tw, height: th).oriented(probe.orientation)
         let firstEncoded = try Codec.encode(first, quality: largest.quality)
-        guard let small else {
+        guard small != nil else {
             return GeneratedVariants(thumbnail: firstEncoded, small: nil)
         }
-        _ = small
         let t = thumbnail.fittedSize(width: first.width, height: first.height)
-        let thumb = first.resized420(width: t.width, height: t.height)
+        var source = first
+        // Box-halve while the remaining reduce stays ≥ 2×, then Lanczos-3.
+        while source.width >= 4 * t.width && source.height >= 4 * t.height {
+            source = source.halved()
+        }
+        let thumb = source.resized420(width: t.width, height: t.height)
         return GeneratedVariants(thumbnail: try Codec.encode(thumb, quality: thumbnail.quality), small: firstEncoded)
     }
-
-    /// Largest 1/2^k (k ≤ 3) that keeps the decoded image at least as large as the target.
-    static func dctShrink(width: Int, height: Int, targetWidth: Int, targetHeight: Int) -> Int {
-        for s in [8, 4, 2] {
-            if (width + s - 1) / s >= targetWidth && (height + s - 1) / s >= targetHeight { return s }
-        }
-        return 1
-    }
 }
+

@@ -92,7 +92,50 @@ import Testing
         var data = Synth.scene(Self.w, Self.h)
         data = Array(data[0..<(data.count / 2)]) + [0xFF, 0xD9]
         let res = try detector.inspect(data: data)
-        #expect(!res.accepted, "score \(res.score) \(res.reason ?? "-")")
+        #expect(!res.accepted && res.reason == "truncated", "score \(res.score) \(res.reason ?? "-")")
+        // And no half-grey variants either.
+        #expect(throws: ImagingError.self) {
+            try VariantGenerator().makeVariants(data: data, thumbnail: .thumbnail(), small: .small())
+        }
+    }
+
+    /// Progressive frames take the DC-scans-only path; verdicts must not change.
+    @Test func progressiveFrames() throws {
+        let w = Self.w, h = Self.h
+        let scene = Synth.rgb(w, h) { x, y in (40 + x / 8, 200 - y / 4, (x * y) % 255) }
+        let good = Fixtures.encode(scene, width: w, height: h, quality: 85, progressive: true)
+        #expect(markersBeforeScan(good).contains(0xC2))
+        let ok = try detector.inspect(data: good)
+        #expect(ok.accepted && ok.reason == nil)
+        // Same verdict data as the sequential encoding: the 1/8 image is the same.
+        let seq = try detector.inspect(data: Fixtures.encode(scene, width: w, height: h, quality: 85))
+        #expect(abs(seq.score - ok.score) < 0.01)
+
+        let flat = Fixtures.encode(Synth.rgb(w, h) { _, _ in (0, 135, 0) }, width: w, height: h, progressive: true)
+        #expect(try detector.inspect(data: flat).reason == "flat_colour")
+
+        let banded = Synth.rgb(w, h) { x, y in y >= h / 2 ? (128, 128, 128) : (40 + x / 8, 200 - y / 4, (x * y) % 255) }
+        let band = try detector.inspect(data: Fixtures.encode(banded, width: w, height: h, quality: 85, progressive: true))
+        #expect(band.reason == "grey_band_bottom")
+
+        for fraction in [0.2, 0.5, 0.9, 0.99] {
+            let cut = Array(good[0..<Int(Double(good.count) * fraction)])
+            let r = try detector.inspect(data: cut)
+            #expect(!r.accepted && r.reason == "truncated", "cut at \(fraction): \(r.reason ?? "-")")
+        }
+        // Variants from a progressive source.
+        let v = try VariantGenerator().makeVariants(data: good, thumbnail: .thumbnail(), small: .small())
+        #expect(v.small?.width == 800 && v.small?.height == 450)
+    }
+
+    @Test func extraneousBytesAreHarmless() throws {
+        // Stray bytes between two segments: libjpeg warns, the picture is intact.
+        var data = Synth.scene(Self.w, Self.h)
+        let app0End = 4 + (Int(data[4]) << 8 | Int(data[5]))
+        data.insert(contentsOf: [0x12, 0x34, 0x56], at: app0End)
+        let res = try detector.inspect(data: data)
+        #expect(res.accepted && res.reason == "decoder_warning")
+        _ = try VariantGenerator().makeVariants(data: data, thumbnail: .thumbnail(), small: .small())
     }
 
     @Test func nonJPEGThrows() {

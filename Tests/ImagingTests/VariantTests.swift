@@ -154,3 +154,44 @@ import Testing
         #expect(psnr > 28, "PSNR \(psnr)")
     }
 }
+
+@Suite struct ProgressiveTests {
+    /// Near-lossless progressive sources skip their final AC refinement scans; the
+    /// decoded picture must be indistinguishable and truncation still caught.
+    @Test func nearLosslessProgressiveShortcut() throws {
+        let w = 1600, h = 1200
+        let rgb = Synth.rgb(w, h) { x, y in
+            (Int(127 + 120 * sin(Double(x * y) / 5000)), (x * 7 + y * 3) % 256, Int(127 + 100 * cos(Double(x) / 9)))
+        }
+        let source = Fixtures.encode(rgb, width: w, height: h, quality: 100, progressive: true)
+        let header = try VariantGenerator().header(source)
+        #expect(header.sofMarker == 0xC2 && header.maxQuantizer <= 2)
+        let filtered = try #require(try ScanFilter.withoutFinalACRefinement(source, header: header))
+        #expect(filtered.count < source.count * 9 / 10)
+        let full = try Codec.decode(source, header: header, minWidth: 800, minHeight: 600).image
+        let fast = try Codec.decode(filtered, header: header, minWidth: 800, minHeight: 600).image
+        #expect(full.width == fast.width && full.height == fast.height)
+        var maxDiff = 0, sum = 0
+        for (a, b) in zip(full.y.pixels, fast.y.pixels) {
+            let d = abs(Int(a) - Int(b))
+            maxDiff = max(maxDiff, d)
+            sum += d
+        }
+        #expect(maxDiff <= 3, "max difference \(maxDiff)")
+        #expect(Double(sum) / Double(full.y.pixels.count) < 0.5)
+
+        let v = try VariantGenerator().makeVariants(data: source, thumbnail: .thumbnail(), small: .small())
+        #expect(v.small?.width == 800 && v.small?.height == 600)
+        for fraction in [0.5, 0.95, 0.999] {
+            let cut = Array(source[0..<Int(Double(source.count) * fraction)])
+            #expect(throws: ImagingError.self) {
+                try VariantGenerator().makeVariants(data: cut, thumbnail: .thumbnail(), small: .small())
+            }
+            do {
+                _ = try VariantGenerator().makeVariants(data: cut, thumbnail: .thumbnail(), small: .small())
+            } catch {
+                #expect(error.reason == "truncated")
+            }
+        }
+    }
+}
