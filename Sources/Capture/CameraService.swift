@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import Storage
 
@@ -6,11 +7,14 @@ public struct CameraService: Sendable {
     let database: TimelapserDatabase
     let files: FileRemoval
     let rejections: RejectedFrameCounter
+    let events: EventBus
 
     /// - Parameter rejections: the capture scheduler's count of grabbed frames refused by corruption detection.
-    public init(database: TimelapserDatabase, layout: DataLayout, rejections: RejectedFrameCounter = RejectedFrameCounter()) {
+    public init(database: TimelapserDatabase, layout: DataLayout, events: EventBus,
+                rejections: RejectedFrameCounter = RejectedFrameCounter()) {
         self.database = database
         self.files = FileRemoval(layout: layout)
+        self.events = events
         self.rejections = rejections
     }
 
@@ -82,6 +86,7 @@ public struct CameraService: Sendable {
                 smalls: timelapses.reduce(0) { $0 + $1.smallCount })
         }
         files.removeTree(DataLayout.cameraDirectory(cameraId: id))
+        await events.publish(EventType.cameraDeleted, ["camera_id": .int(Int(id))])
         return summary
     }
 

@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import Storage
 
@@ -5,10 +6,12 @@ import Storage
 public struct FrameService: Sendable {
     let database: TimelapserDatabase
     let files: FileRemoval
+    let events: EventBus
 
-    public init(database: TimelapserDatabase, layout: DataLayout) {
+    public init(database: TimelapserDatabase, layout: DataLayout, events: EventBus) {
         self.database = database
         self.files = FileRemoval(layout: layout)
+        self.events = events
     }
 
     public func get(_ id: Int64) async throws -> ImageRecord {
@@ -26,6 +29,9 @@ public struct FrameService: Sendable {
         files.removeFile(image.thumbnailPath)
         files.removeFile(image.smallPath)
         files.removeFile(image.filePath)
+        await events.publish(EventType.imageDeleted, [
+            "image_id": .int(Int(image.id)), "timelapse_id": .int(Int(image.timelapseId)), "camera_id": .int(Int(image.cameraId)),
+        ])
         return DeletionSummary(images: 1, thumbnails: image.thumbnailPath == nil ? 0 : 1, smalls: image.smallPath == nil ? 0 : 1)
     }
 }

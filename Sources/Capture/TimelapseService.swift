@@ -94,6 +94,7 @@ public struct TimelapseService: Sendable {
             return timelapse
         }
         files.removeTree(DataLayout.timelapseDirectory(cameraId: timelapse.cameraId, timelapseId: id))
+        await events.publish(EventType.timelapseDeleted, ["timelapse_id": .int(Int(id)), "camera_id": .int(Int(timelapse.cameraId))])
         return DeletionSummary(timelapses: 1, images: timelapse.imageCount,
                                thumbnails: timelapse.thumbnailCount, smalls: timelapse.smallCount)
     }

@@ -23,6 +23,10 @@ public enum EventType {
     public static let thumbnailsCleaned = "thumbnails_cleaned"
     public static let thumbnailsDeleted = "thumbnails_deleted"
     public static let timelapseCompleted = "timelapse_completed"
+    /// Deletions (beyond API.md's list): caches of served images and open dashboards drop what is gone.
+    public static let imageDeleted = "image_deleted"
+    public static let timelapseDeleted = "timelapse_deleted"
+    public static let cameraDeleted = "camera_deleted"
 }
 
 /// Something that forwards locally published events to other processes (PostgreSQL NOTIFY).

@@ -52,10 +52,10 @@ struct Composition: Sendable {
     var apiServices: APIServices {
         APIServices(
             engine: database.engine,
-            cameras: CameraService(database: database, layout: configuration.layout, rejections: rejections),
+            cameras: CameraService(database: database, layout: configuration.layout, events: events, rejections: rejections),
             timelapses: TimelapseService(database: database, layout: configuration.layout, settings: settings,
                                          thumbnails: thumbnails, events: events),
-            frames: FrameService(database: database, layout: configuration.layout),
+            frames: FrameService(database: database, layout: configuration.layout, events: events),
             ingest: ingest, settings: settings, queue: queue,
             performance: ThumbnailPerformanceService(database: database, settings: settings), events: events,
             resolver: ImageVariantResolver(database: database, layout: configuration.layout, settings: settings, queue: queue,
