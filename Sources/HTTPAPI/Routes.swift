@@ -17,5 +17,6 @@ public func buildRouter(_ services: APIServices) -> Router<AppRequestContext> {
     ImageServingController(services: services).addRoutes(to: api)
     MaintenanceController(services: services).addRoutes(to: api)
     OpenAPIController().addRoutes(to: api)
+    MetricsController(services: services).addRoutes(to: router)
     return router
 }

@@ -143,15 +143,21 @@ public enum ImageStore {
 }
 
 extension ImageStore {
-    /// Clears one variant column of every image of a timelapse (all images when nil) in one statement and
+    /// Clears one variant column of every image of a timelapse (all images when nil) in the caller's transaction and
     /// rewrites the affected counts; returns the paths that were cleared, for the caller to unlink after commit.
     public static func clearVariants(_ db: any SQLDatabase, kind: VariantKind, timelapseId: Int64?) async throws -> [String] {
         let filter: SQLQueryString = timelapseId.map { "AND timelapse_id = \(bind: $0)" } ?? ""
+        // RETURNING yields the row after the update (NULL here), and SQLite's RETURNING cannot see an UPDATE…FROM
+        // table: read the paths first, in the same transaction (SQLite's single writer keeps the pair atomic; on
+        // PostgreSQL a variant written in between is left as an orphan for cleanup, never a dangling row).
         let rows = try await db.raw("""
+            SELECT timelapse_id, \(unsafeRaw: kind.pathColumn) AS path FROM images
+            WHERE \(unsafeRaw: kind.pathColumn) IS NOT NULL \(filter)
+            """).all()
+        try await db.raw("""
             UPDATE images SET \(unsafeRaw: kind.pathColumn) = NULL, \(unsafeRaw: kind.sizeColumn) = NULL
             WHERE \(unsafeRaw: kind.pathColumn) IS NOT NULL \(filter)
-            RETURNING timelapse_id, \(unsafeRaw: kind.pathColumn) AS path
-            """).all()
+            """).run()
         let paths = try rows.map { try $0.decode(column: "path", as: String.self) }
         let timelapses = Set(try rows.map { try $0.decode(column: "timelapse_id", as: Int64.self) })
         if !timelapses.isEmpty { try await TimelapseStore.recomputeCounts(db, ids: Array(timelapses)) }
