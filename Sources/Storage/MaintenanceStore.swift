@@ -85,9 +85,11 @@ public enum MaintenanceStore {
         for chunk in stride(from: 0, to: stale.count, by: 500).map({ Array(stale[$0..<min($0 + 500, stale.count)]) }) {
             // Integers only, so the literal list is safe to write inline.
             let values = chunk.map { "(\($0.imageId), \($0.generation))" }.joined(separator: ", ")
+            let ids = chunk.map { String($0.imageId) }.joined(separator: ",")
+            // The plain id list lets the primary key find the rows (a row-value IN alone scans the table).
             cleared += try await db.raw("""
                 UPDATE images SET \(unsafeRaw: kind.pathColumn) = NULL, \(unsafeRaw: kind.sizeColumn) = NULL
-                WHERE \(unsafeRaw: kind.pathColumn) IS NOT NULL
+                WHERE id IN (\(unsafeRaw: ids)) AND \(unsafeRaw: kind.pathColumn) IS NOT NULL
                   AND (id, \(unsafeRaw: kind.generationColumn)) IN (VALUES \(unsafeRaw: values))
                 RETURNING id
                 """).all().count
