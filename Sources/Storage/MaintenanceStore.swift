@@ -97,6 +97,42 @@ public enum MaintenanceStore {
         return cleared
     }
 
+    /// Points empty variant columns at found files, set-based (one statement per 500 links): only rows whose column
+    /// is still NULL are touched, their generation bumps, and the owning timelapses' counts and bytes grow by what
+    /// was linked. Returns the ids of the images linked.
+    public static func linkVariants(_ db: any SQLDatabase, kind: VariantKind, _ links: [(imageId: Int64, variant: StoredVariant)]) async throws -> [Int64] {
+        var linked: [Int64] = []
+        for start in stride(from: 0, to: links.count, by: 500) {
+            let chunk = links[start..<min(start + 500, links.count)]
+            let values = chunk.map { "(\(bind: $0.imageId), \(bind: $0.variant.path), \(bind: $0.variant.size))" as SQLQueryString }
+                .joined(separator: ", ")
+            // VALUES columns are column1, column2, … on both engines.
+            let rows = try await db.raw("""
+                UPDATE images SET \(unsafeRaw: kind.pathColumn) = v.column2, \(unsafeRaw: kind.sizeColumn) = v.column3,
+                    \(unsafeRaw: kind.generationColumn) = \(unsafeRaw: kind.generationColumn) + 1
+                FROM (VALUES \(values)) AS v
+                WHERE images.id = v.column1 AND images.\(unsafeRaw: kind.pathColumn) IS NULL
+                RETURNING images.id, images.timelapse_id, images.\(unsafeRaw: kind.sizeColumn) AS size
+                """).all()
+            var perTimelapse: [Int64: (count: Int, bytes: Int64)] = [:]
+            for row in rows {
+                linked.append(try row.decode(column: "id", as: Int64.self))
+                let timelapse = try row.decode(column: "timelapse_id", as: Int64.self)
+                let size = try row.decode(column: "size", as: Int64.self)
+                perTimelapse[timelapse, default: (0, 0)].count += 1
+                perTimelapse[timelapse, default: (0, 0)].bytes += size
+            }
+            for (timelapse, delta) in perTimelapse {
+                try await db.raw("""
+                    UPDATE timelapses SET \(unsafeRaw: kind.countColumn) = \(unsafeRaw: kind.countColumn) + \(bind: delta.count),
+                        \(unsafeRaw: kind.bytesColumn) = \(unsafeRaw: kind.bytesColumn) + \(bind: delta.bytes)
+                    WHERE id = \(bind: timelapse)
+                    """).run()
+            }
+        }
+        return linked
+    }
+
     /// Sums of the timelapse aggregate columns (one timelapse, or all): no scan of `images`.
     public static func totals(_ db: any SQLDatabase, timelapseId: Int64? = nil) async throws -> VariantTotals {
         let filter: SQLQueryString = timelapseId.map { "WHERE id = \(bind: $0)" } ?? ""

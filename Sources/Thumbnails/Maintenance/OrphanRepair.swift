@@ -64,15 +64,15 @@ extension ThumbnailMaintenance {
         var timelapses = Set<Int64>()
         var remaining: [Orphan] = []
         let linkable = orphans.filter { $0.match != nil }
-        for chunk in stride(from: 0, to: linkable.count, by: 500).map({ Array(linkable[$0..<min($0 + 500, linkable.count)]) }) {
+        for chunk in stride(from: 0, to: linkable.count, by: 2000).map({ Array(linkable[$0..<min($0 + 2000, linkable.count)]) }) {
             let linked = try await database.transaction { db in
                 var linked: [Orphan] = []
-                for orphan in chunk {
-                    guard let id = orphan.match, let row = try await ImageStore.fetchOne(db, id: id),
-                          (orphan.file.kind == .thumbnail ? row.thumbnailPath : row.smallPath) == nil else { continue }
-                    try await ImageStore.applyVariant(db, imageId: id, kind: orphan.file.kind,
-                                                      to: StoredVariant(path: orphan.file.relativePath, size: orphan.size))
-                    linked.append(orphan)
+                for kind in VariantKind.allCases {
+                    let candidates = chunk.filter { $0.file.kind == kind }
+                    let ids = Set(try await MaintenanceStore.linkVariants(db, kind: kind, candidates.map {
+                        (imageId: $0.match!, variant: StoredVariant(path: $0.file.relativePath, size: $0.size))
+                    }))
+                    linked += candidates.filter { ids.contains($0.match!) }
                 }
                 return linked
             }
@@ -81,8 +81,8 @@ extension ThumbnailMaintenance {
                 timelapses.insert(orphan.file.timelapseId)
             }
             report.filesMatched += linked.count
-            let linkedNames = Set(linked.map(\.file))
-            remaining += chunk.filter { !linkedNames.contains($0.file) }
+            let linkedFiles = Set(linked.map(\.file))
+            remaining += chunk.filter { !linkedFiles.contains($0.file) }
         }
         if !timelapses.isEmpty {
             let ids = Array(timelapses)
