@@ -89,6 +89,51 @@ struct MaintenanceServiceTests {
         }
     }
 
+    @Test("a capture queued after a big session is claimed before the session's jobs", arguments: TestEngines.all)
+    func capturesRankFirst(engine: DatabaseEngine) async throws {
+        try await withTestDatabase(engine) { t in
+            let f = try await Self.fixture(t, count: 40)
+            let start = try await f.maintenance.startRegeneration(force: true, limit: 39)
+            #expect(start.jobsQueued == 39)
+            // The newest image arrives now: its capture job must be the next one a worker takes.
+            try await f.queue.enqueue(imageId: f.images[39].id, priority: .medium)
+            let next = try await f.queue.claim(workerId: "w", limit: 1)
+            #expect(next.first?.imageId == f.images[39].id)
+            #expect(next.first?.sessionId == nil)
+        }
+    }
+
+    @Test("an orphan is re-checked right before unlinking: a capture that arrived since the scan keeps it", arguments: TestEngines.all)
+    func recheckBeforeUnlink(engine: DatabaseEngine) async throws {
+        try await withTestDatabase(engine) { t in
+            let f = try await Self.fixture(t, count: 1)
+            let image = f.images[0]
+            // The thumbnail a worker is about to record for a frame whose row the scan has not seen yet.
+            let later = image.filePath.replacingOccurrences(of: "_090000.jpg", with: "_095959.jpg")
+            let variant = DataLayout.variantPath(forFramePath: later, kind: .thumbnail)!
+            let file = t.layout.absolutePath(variant)!
+            try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(TestFrames.scene(width: 32, height: 24)).write(to: URL(fileURLWithPath: file))
+            let handles = FolderHandles(root: t.layout.root)
+            let orphans = try await f.maintenance.scanOrphans(handles)
+            #expect(orphans.count == 1 && orphans.first?.match == nil)
+            // The capture lands (row + job) between the scan and the unlink.
+            let arrived = try await t.database.transaction { db in
+                try await ImageStore.insert(db, timelapseId: image.timelapseId, cameraId: image.cameraId, filePath: later,
+                                            capturedAt: image.capturedAt + 3599, dayNumber: 1, fileSize: 10, width: 64, height: 48, at: Date())
+            }
+            try await f.queue.enqueue(imageId: arrived.id, priority: .medium)
+            #expect(try await f.maintenance.unlinkOrphan(orphans[0], handles: handles) == false)
+            #expect(FileManager.default.fileExists(atPath: file))
+            // Once recorded, it is no orphan at all.
+            _ = try await t.database.transaction {
+                try await ImageStore.applyVariant($0, imageId: arrived.id, kind: .thumbnail, to: StoredVariant(path: variant, size: 10))
+            }
+            #expect(try await f.maintenance.unlinkOrphan(orphans[0], handles: handles) == false)
+            #expect(try await f.maintenance.scanOrphans(FolderHandles(root: t.layout.root)).isEmpty)
+        }
+    }
+
     @Test("an empty session completes at once", arguments: TestEngines.all)
     func emptySession(engine: DatabaseEngine) async throws {
         try await withTestDatabase(engine) { t in
