@@ -217,18 +217,18 @@ public enum MaintenanceStore {
         return owners
     }
 
-    /// One timelapse's rows as the orphan scan needs them: frame path → (id, variant paths).
-    public static func variantOwners(_ db: any SQLDatabase, timelapseId: Int64) async throws -> [String: VariantOwner] {
-        var owners: [String: VariantOwner] = [:]
-        for row in try await db.raw("""
-            SELECT id, file_path, thumbnail_path, small_path FROM images WHERE timelapse_id = \(bind: timelapseId) ORDER BY id
-            """).all() {
-            owners[try row.decode(column: "file_path", as: String.self)] = VariantOwner(
-                imageId: try row.decode(column: "id", as: Int64.self),
-                thumbnailPath: try row.decode(column: "thumbnail_path", as: String?.self),
-                smallPath: try row.decode(column: "small_path", as: String?.self), hasActiveJob: false)
+    /// A page of one timelapse's rows as the orphan scan needs them (frame path and variant paths), in id order
+    /// (`idx_images_timelapse_id`).
+    public static func variantReferences(
+        _ db: any SQLDatabase, timelapseId: Int64, afterId: Int64, limit: Int
+    ) async throws -> [(id: Int64, framePath: String, thumbnailPath: String?, smallPath: String?)] {
+        try await db.raw("""
+            SELECT id, file_path, thumbnail_path, small_path FROM images
+            WHERE timelapse_id = \(bind: timelapseId) AND id > \(bind: afterId) ORDER BY id LIMIT \(bind: limit)
+            """).all().map { row in
+            (try row.decode(column: "id", as: Int64.self), try row.decode(column: "file_path", as: String.self),
+             try row.decode(column: "thumbnail_path", as: String?.self), try row.decode(column: "small_path", as: String?.self))
         }
-        return owners
     }
 
     /// The image stored under `framePath` in a timelapse, as it is right now (unique index on

@@ -134,6 +134,24 @@ struct MaintenanceServiceTests {
         }
     }
 
+    @Test("a file a row points at is never an orphan, even under a name not derived from its frame", arguments: TestEngines.all)
+    func strayReferenceIsKept(engine: DatabaseEngine) async throws {
+        try await withTestDatabase(engine) { t in
+            let f = try await Self.fixture(t, count: 1)
+            let derived = DataLayout.variantPath(forFramePath: f.images[0].filePath, kind: .thumbnail)!
+            let stray = derived.replacingOccurrences(of: "_090000.jpg", with: "_235959.jpg")
+            let file = t.layout.absolutePath(stray)!
+            try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(TestFrames.scene(width: 32, height: 24)).write(to: URL(fileURLWithPath: file))
+            _ = try await t.database.transaction {
+                try await ImageStore.applyVariant($0, imageId: f.images[0].id, kind: .thumbnail, to: StoredVariant(path: stray, size: 10))
+            }
+            let report = try await f.maintenance.cleanup(dryRun: false)
+            #expect(report.orphanedFilesFound == 0 && report.filesDeleted == 0)
+            #expect(FileManager.default.fileExists(atPath: file))
+        }
+    }
+
     @Test("an empty session completes at once", arguments: TestEngines.all)
     func emptySession(engine: DatabaseEngine) async throws {
         try await withTestDatabase(engine) { t in

@@ -114,49 +114,86 @@ extension ThumbnailMaintenance {
 
     /// Finds the variant files no row points at, and which of them can be linked back to their image. Only names
     /// matching the variant pattern for the folder's own kind and timelapse are considered; temp files of running
-    /// workers (`.tmp.…`), frames and anything else are never listed.
+    /// workers (`.tmp.…`), frames and anything else are never listed. Works one timelapse folder at a time, so
+    /// memory follows the largest timelapse, not the catalogue.
     func scanOrphans(_ handles: FolderHandles) async throws -> [Orphan] {
         let owners = try await database.read { try await MaintenanceStore.timelapseOwners($0) }
-        var byTimelapse: [Int64: [(VariantFile, Int32)]] = [:]
-        for (cameraId, timelapseId, kind) in variantFolders(handles) {
-            let file = VariantFile(cameraId: cameraId, timelapseId: timelapseId, kind: kind, name: "")
-            guard let fd = handles.descriptor(file.folder) else { continue }
-            for name in FolderHandles.names(fd) {
-                guard let parsed = DataLayout.parseVariantName(name), parsed.kind == kind, parsed.timelapseId == timelapseId else { continue }
-                var variant = file
-                variant.name = name
-                byTimelapse[timelapseId, default: []].append((variant, fd))
-            }
+        var byTimelapse: [(cameraId: Int64, timelapseId: Int64)] = []
+        for folder in variantFolders(handles) where folder.kind == .thumbnail {
+            byTimelapse.append((folder.cameraId, folder.timelapseId))
         }
         var orphans: [Orphan] = []
-        for (timelapseId, files) in byTimelapse.sorted(by: { $0.key < $1.key }) {
-            // A folder whose timelapse is gone (or belongs to another camera) matches no row.
-            var rows: [String: VariantOwner] = [:]
-            if owners[timelapseId] == files[0].0.cameraId {
-                rows = try await database.read { try await MaintenanceStore.variantOwners($0, timelapseId: timelapseId) }
-            }
-            var byVariantPath: [String: VariantOwner] = [:]
-            byVariantPath.reserveCapacity(rows.count * 2)
-            for (framePath, owner) in rows {
-                for kind in VariantKind.allCases {
-                    if let path = DataLayout.variantPath(forFramePath: framePath, kind: kind) { byVariantPath[path] = owner }
+        for (cameraId, timelapseId) in byTimelapse {
+            var files: [(VariantFile, Int32)] = []
+            for kind in VariantKind.allCases {
+                let folder = VariantFile(cameraId: cameraId, timelapseId: timelapseId, kind: kind, name: "")
+                guard let fd = handles.descriptor(folder.folder) else { continue }
+                for name in FolderHandles.names(fd) {
+                    guard let parsed = DataLayout.parseVariantName(name), parsed.kind == kind, parsed.timelapseId == timelapseId else { continue }
+                    var file = folder
+                    file.name = name
+                    files.append((file, fd))
                 }
             }
+            guard !files.isEmpty else { continue }
+            // A folder whose timelapse is gone (or belongs to another camera) matches no row.
+            let references = owners[timelapseId] == cameraId
+                ? try await variantReferences(cameraId: cameraId, timelapseId: timelapseId) : VariantReferences()
             for (file, fd) in files {
+                let frameName = DataLayout.parseVariantName(file.name)!.frameName
                 let relative = file.relativePath
-                let owner = byVariantPath[relative]
-                if owner?.path(file.kind) == relative { continue }
+                let row = references.byFrameName[frameName]
+                let slot = row.map { file.kind == .thumbnail ? $0.thumbnail : $0.small }
+                if slot == .derived || references.elsewhere.contains(relative) { continue }
                 guard let st = FolderHandles.lstatAt(fd, file.name) else { continue }
                 let type = st.st_mode & S_IFMT
                 guard type == S_IFREG || type == S_IFLNK else { continue }
                 let size = Int64(st.st_size)
-                let linkable = owner != nil && owner?.path(file.kind) == nil && type == S_IFREG
-                    && FolderHandles.looksLikeWholeJPEG(fd, file.name, size: size)
+                let linkable = slot == .empty && type == S_IFREG && FolderHandles.looksLikeWholeJPEG(fd, file.name, size: size)
                 orphans.append(Orphan(file: file, size: size, device: UInt64(st.st_dev), inode: UInt64(st.st_ino),
-                                      isSymlink: type == S_IFLNK, match: linkable ? owner?.imageId : nil))
+                                      isSymlink: type == S_IFLNK, match: linkable ? row?.imageId : nil))
             }
         }
         return orphans
+    }
+
+    /// What one timelapse's rows say about its variant folders, compactly: per frame file name, whether each
+    /// column holds the variant path derived from the stored frame path (`DataLayout.variantPath(forFramePath:kind:)`),
+    /// is empty, or holds something else; plus those other paths, so a file a row points at is never an orphan.
+    struct VariantReferences {
+        enum Slot: Equatable { case empty, derived, other }
+        struct Row { var imageId: Int64; var thumbnail: Slot; var small: Slot }
+        var byFrameName: [String: Row] = [:]
+        var elsewhere: Set<String> = []
+    }
+
+    func variantReferences(cameraId: Int64, timelapseId: Int64) async throws -> VariantReferences {
+        let frames = DataLayout.framesDirectory(cameraId: cameraId, timelapseId: timelapseId) + "/"
+        var references = VariantReferences()
+        var after: Int64 = 0
+        while true {
+            let afterId = after
+            let page = try await database.read {
+                try await MaintenanceStore.variantReferences($0, timelapseId: timelapseId, afterId: afterId, limit: 8192)
+            }
+            guard let last = page.last else { break }
+            after = last.id
+            for row in page {
+                func slot(_ stored: String?, _ kind: VariantKind) -> VariantReferences.Slot {
+                    guard let stored else { return .empty }
+                    if stored == DataLayout.variantPath(forFramePath: row.framePath, kind: kind) { return .derived }
+                    references.elsewhere.insert(stored)
+                    return .other
+                }
+                let thumbnail = slot(row.thumbnailPath, .thumbnail)
+                let small = slot(row.smallPath, .small)
+                // Only frames stored in this timelapse's own frames folder derive names in its variant folders.
+                guard row.framePath.hasPrefix(frames) else { continue }
+                references.byFrameName[String(row.framePath.dropFirst(frames.count))] =
+                    VariantReferences.Row(imageId: row.id, thumbnail: thumbnail, small: small)
+            }
+        }
+        return references
     }
 
     /// Unlinks an orphan after checking, right before, that no row points at it now, that its image (if any) has
