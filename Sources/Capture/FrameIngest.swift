@@ -74,6 +74,7 @@ public struct FrameIngest: Sendable {
             if case StorageError.conflict = error { throw CatalogError.duplicateFrame(fileName: name) }
             throw error
         }
+        ThumbnailMetrics.captureAccepted()
         if result.thumbnailJobId != nil { queue.wake.signal() }
         await events.publish(EventType.imageCaptured, [
             "image_id": .int(Int(result.image.id)), "timelapse_id": .int(Int(timelapse.id)), "camera_id": .int(Int(camera.id)),
@@ -113,10 +114,12 @@ public struct FrameIngest: Sendable {
         do {
             inspection = try detector.inspect(data: bytes)
         } catch {
+            ThumbnailMetrics.captureRejected(reason: error.reason)
             throw CatalogError.frameRejected(reason: error.reason, message: error.message, score: 1)
         }
         guard inspection.accepted else {
             let reason = inspection.reason ?? "corrupt"
+            ThumbnailMetrics.captureRejected(reason: reason)
             throw CatalogError.frameRejected(reason: reason, message: Self.explain(reason), score: inspection.score)
         }
         return inspection

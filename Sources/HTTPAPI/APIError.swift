@@ -34,6 +34,7 @@ public struct APIError: Error, Sendable {
         switch error {
         case let error as APIError: return error
         case let error as CatalogError: return from(catalog: error)
+        case let error as MaintenanceError: return from(maintenance: error)
         case let error as SettingsValidationError:
             return APIError(.unprocessableContent, "Invalid setting \(error.field): \(error.message)",
                             details: ["field": .string(error.field)])
@@ -46,6 +47,16 @@ public struct APIError: Error, Sendable {
             default: return APIError(error.status, error.body ?? error.status.reasonPhrase)
             }
         default: return nil
+        }
+    }
+
+    static func from(maintenance error: MaintenanceError) -> APIError {
+        switch error {
+        case .regenerationActive(let session):
+            APIError(.conflict, "A thumbnail regeneration is already running", details: ["session_id": .int(Int(session))])
+        case .noActiveRegeneration: APIError(.conflict, "No thumbnail regeneration is running")
+        case .timelapseNotFound(let id): APIError(.notFound, "Timelapse not found", details: ["timelapse_id": .int(Int(id))])
+        case .confirmationRequired(let message): APIError(.badRequest, message, details: ["field": .string("confirm")])
         }
     }
 

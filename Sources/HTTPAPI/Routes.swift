@@ -19,5 +19,6 @@ public func buildRouter(_ services: APIServices) -> Router<AppRequestContext> {
     MaintenanceController(services: services).addRoutes(to: api)
     OpenAPIController().addRoutes(to: api)
     DashboardController(assets: DashboardAssets()).addRoutes(to: router)
+    MetricsController(services: services).addRoutes(to: router)
     return router
 }

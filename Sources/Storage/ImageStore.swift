@@ -143,11 +143,13 @@ public enum ImageStore {
 }
 
 extension ImageStore {
-    /// Clears one variant column of every image of a timelapse (all images when nil) in one statement and
+    /// Clears one variant column of every image of a timelapse (all images when nil) in the caller's transaction and
     /// rewrites the affected counts; returns the paths that were cleared, for the caller to unlink after commit.
     public static func clearVariants(_ db: any SQLDatabase, kind: VariantKind, timelapseId: Int64?) async throws -> [String] {
         let filter: SQLQueryString = timelapseId.map { "AND timelapse_id = \(bind: $0)" } ?? ""
-        // RETURNING shows the new (NULL) values, so the old paths are read first, in the same transaction.
+        // RETURNING yields the row after the update (NULL here), and SQLite's RETURNING cannot see an UPDATE…FROM
+        // table: read the paths first, in the same transaction (SQLite's single writer keeps the pair atomic; on
+        // PostgreSQL a variant written in between is left as an orphan for cleanup, never a dangling row).
         let rows = try await db.raw("""
             SELECT timelapse_id, \(unsafeRaw: kind.pathColumn) AS path FROM images
             WHERE \(unsafeRaw: kind.pathColumn) IS NOT NULL \(filter)

@@ -31,7 +31,7 @@ public enum SchemaMigrator {
 }
 
 enum Schema {
-    static let migrations: [Migration] = [initial]
+    static let migrations: [Migration] = [initial, maintenanceIndexes]
 
     static let initial = Migration(id: "0001_initial", statements: [
         """
@@ -157,5 +157,13 @@ enum Schema {
             updated_at \(PortableType.timestamp) NOT NULL
         )
         """,
+    ])
+}
+
+extension Schema {
+    /// Maintenance reads a timelapse's rows in id order (verify pages, orphan scans): without this index those
+    /// pages would sort the whole timelapse each time.
+    static let maintenanceIndexes = Migration(id: "0002_maintenance_indexes", statements: [
+        "CREATE INDEX idx_images_timelapse_id ON images(timelapse_id, id)",
     ])
 }

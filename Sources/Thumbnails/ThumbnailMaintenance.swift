@@ -4,7 +4,8 @@ import Logging
 import Storage
 
 /// Maintenance of thumbnails and smalls: statistics, regenerate-all sessions, verify, repair, cleanup and
-/// delete-all (ThumbnailService and OrphanedFileRepairService of the reference).
+/// delete-all (ThumbnailService and OrphanedFileRepairService of the reference). The operations live in
+/// `Maintenance/`, one file each.
 public struct ThumbnailMaintenance: Sendable {
     let database: TimelapserDatabase
     let layout: DataLayout
@@ -22,4 +23,22 @@ public struct ThumbnailMaintenance: Sendable {
         self.events = events
         self.logger = logger
     }
+
+    func requireTimelapse(_ id: Int64) async throws -> TimelapseRecord {
+        guard let timelapse = try await database.read({ try await TimelapseStore.fetchOne($0, id: id) }) else {
+            throw MaintenanceError.timelapseNotFound(id)
+        }
+        return timelapse
+    }
+}
+
+/// Why a maintenance operation was refused; HTTPAPI maps each to a status.
+public enum MaintenanceError: Error, Sendable, Equatable {
+    /// A regenerate-all session is already running.
+    case regenerationActive(sessionId: Int64)
+    /// Cancel was asked with no session running.
+    case noActiveRegeneration
+    case timelapseNotFound(Int64)
+    /// A destructive operation was asked without its confirmation.
+    case confirmationRequired(String)
 }

@@ -113,6 +113,7 @@ public struct ThumbnailWorker: Service {
                 "small_url": image.smallPath == nil ? .null : .string("/api/images/\(image.id)/small?v=\(image.smallGeneration)"),
             ]
             if let session = job.sessionId { data["session_id"] = .int(Int(session)) }
+            ThumbnailMetrics.jobFinished(milliseconds: result.processingTimeMs)
             await events.publish(EventType.thumbnailJobCompleted, data)
         } catch {
             await recordFailure(job, error: error, settings: settings)
@@ -125,6 +126,7 @@ public struct ThumbnailWorker: Service {
             logger.info("job taken over by another worker", metadata: ["job_id": "\(job.id)"])
             return
         }
+        ThumbnailMetrics.jobFailed(reason: ThumbnailMetrics.reason(error))
         let message = generation?.message ?? "\(error)"
         let retries = (generation?.isRetryable ?? true) ? settings.thumbnailMaxRetries : 0
         let elapsed = job.startedAt.map { Int(Date().timeIntervalSince($0) * 1000) } ?? 0

@@ -22,6 +22,7 @@ struct Composition: Sendable {
 
     static func make(_ configuration: AppConfiguration, logger: Logger) async throws -> Composition {
         try FileManager.default.createDirectory(atPath: configuration.layout.root, withIntermediateDirectories: true)
+        MetricsBootstrap.bootstrapOnce()
         let database = try await TimelapserDatabase.openMigrated(configuration.database, logger: logger)
         let origin = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))"
         let relay = database.engine == .postgresql ? PostgresEventRelay(database: database, origin: origin, logger: logger) : nil
@@ -49,6 +50,11 @@ struct Composition: Sendable {
         database.engine == .postgresql ? JobNotificationListener(database: database, wake: queue.wake, logger: logger) : nil
     }
 
+    var maintenance: ThumbnailMaintenance {
+        ThumbnailMaintenance(database: database, layout: configuration.layout, settings: settings, queue: queue,
+                             events: events, logger: logger)
+    }
+
     var apiServices: APIServices {
         APIServices(
             engine: database.engine,
@@ -60,8 +66,7 @@ struct Composition: Sendable {
             performance: ThumbnailPerformanceService(database: database, settings: settings), events: events,
             resolver: ImageVariantResolver(database: database, layout: configuration.layout, settings: settings, queue: queue,
                                            events: events, logger: logger),
-            maintenance: ThumbnailMaintenance(database: database, layout: configuration.layout, settings: settings, queue: queue,
-                                              events: events, logger: logger),
+            maintenance: maintenance,
             apiToken: configuration.apiToken)
     }
 
@@ -89,6 +94,7 @@ func buildApplication(_ configuration: AppConfiguration, logger: Logger) async t
     if let listener = composition.jobNotificationListener { services.append(listener) }
     services.append(composition.worker)
     services.append(composition.captureScheduler)
+    services.append(RegenerationMonitor(maintenance: composition.maintenance))
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Timelapser"),

@@ -30,8 +30,8 @@ struct ImportCommand: AsyncParsableCommand {
                 _ = try await services.timelapses.start(cameraId: camera, name: "Imported", startedAt: oldest)
             }
             var summary = ImportSummary()
-            let progress = ProgressBar(total: files.count, label: "import")
-            for file in files {
+            let progress = ProgressBar(quiet: json)
+            for (index, file) in files.enumerated() {
                 do {
                     let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file.path)))
                     _ = try await composition.ingest.ingest(cameraId: camera, bytes: bytes, capturedAt: file.modified)
@@ -46,7 +46,7 @@ struct ImportCommand: AsyncParsableCommand {
                     default: summary.rejected["\(error)", default: 0] += 1
                     }
                 }
-                progress.advance()
+                progress.show(done: index + 1, total: files.count, rate: nil)
             }
             progress.finish()
             return summary
@@ -76,35 +76,5 @@ struct ImportCommand: AsyncParsableCommand {
                   let modified = attributes[.modificationDate] as? Date else { return nil }
             return (path, modified)
         }.sorted { ($0.modified, $0.path) < ($1.modified, $1.path) }
-    }
-}
-
-/// A one-line progress bar on a terminal; silent when standard error is not one.
-final class ProgressBar: @unchecked Sendable {
-    let total: Int
-    let label: String
-    private var done = 0
-    private let enabled = isatty(STDERR_FILENO) != 0
-    private var lastDraw = ContinuousClock.now - .seconds(1)
-
-    init(total: Int, label: String) {
-        self.total = total
-        self.label = label
-    }
-
-    func advance(by n: Int = 1) { update(done + n) }
-
-    func update(_ value: Int) {
-        done = value
-        guard enabled, ContinuousClock.now - lastDraw > .milliseconds(100) || done >= total else { return }
-        lastDraw = .now
-        let width = 30
-        let filled = total == 0 ? width : min(width, width * done / total)
-        let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
-        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)".utf8))
-    }
-
-    func finish() {
-        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

@@ -1,0 +1,68 @@
+import Hummingbird
+import NIOCore
+import Prometheus
+import Storage
+import Thumbnails
+
+/// `GET /metrics`: the process's Prometheus registry (swift-metrics counters, timers and gauges recorded where
+/// things happen), plus gauges read from the database at scrape time.
+///
+/// Metric names:
+/// - `timelapser_thumbnail_jobs{status}` — jobs by status (gauge, read at scrape time)
+/// - `timelapser_thumbnail_job_duration_seconds` — job processing time (histogram, recorded by the worker)
+/// - `timelapser_thumbnail_job_failures_total{reason}` — failed job attempts by reason
+/// - `timelapser_served_responses_total{variant,status}` — image responses served (recorded through `ThumbnailMetrics.served`)
+/// - `timelapser_variant_files{variant}`, `timelapser_variant_bytes{variant}` — from the timelapse aggregates
+/// - `timelapser_orphaned_variant_files{variant}` — orphans left by the last maintenance scan
+/// - `timelapser_images`, `timelapser_frame_bytes` — frames stored
+/// - `timelapser_captures_total{result}`, `timelapser_capture_rejections_total{reason}` — frames ingested
+/// - `timelapser_regeneration_active` — 1 while a regenerate-all session runs
+struct MetricsController {
+    let services: APIServices
+    let registry: PrometheusCollectorRegistry
+
+    init(services: APIServices, registry: PrometheusCollectorRegistry = PrometheusMetricsFactory.defaultRegistry) {
+        self.services = services
+        self.registry = registry
+    }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("metrics", use: scrape)
+    }
+
+    @Sendable func scrape(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await refreshGauges()
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(8192)
+        registry.emit(into: &buffer)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+    }
+
+    func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = []) -> Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "timelapser", metricName: name, unitName: "", helpText: help),
+                           labels: labels)
+    }
+
+    /// Gauges whose truth is in the database: set from cheap aggregate queries on each scrape.
+    func refreshGauges() async throws {
+        let counts = try await services.queue.counts()
+        for (status, n) in [("pending", counts.pending), ("processing", counts.processing), ("completed", counts.completed),
+                            ("failed", counts.failed), ("cancelled", counts.cancelled)] {
+            gauge("thumbnail_jobs", "Thumbnail jobs by status", [("status", status)]).set(Double(n))
+        }
+        let stats = try await services.maintenance.statistics()
+        gauge("images", "Frames stored").set(Double(stats.totals.images))
+        gauge("frame_bytes", "Bytes of stored frames").set(Double(stats.totals.frameBytes))
+        for (variant, files, bytes, orphans) in [
+            ("thumbnail", stats.totals.thumbnails, stats.totals.thumbnailBytes, stats.orphanedThumbnails),
+            ("small", stats.totals.smalls, stats.totals.smallBytes, stats.orphanedSmalls),
+        ] {
+            gauge("variant_files", "Variant files the catalogue points at", [("variant", variant)]).set(Double(files))
+            gauge("variant_bytes", "Bytes of variant files", [("variant", variant)]).set(Double(bytes))
+            gauge("orphaned_variant_files", "Orphaned variant files found by the last maintenance scan", [("variant", variant)]).set(Double(orphans ?? 0))
+        }
+        let active = try await services.maintenance.regenerationStatus().active
+        gauge("regeneration_active", "1 while a regenerate-all session runs").set(Double(active ? 1 : 0))
+    }
+}

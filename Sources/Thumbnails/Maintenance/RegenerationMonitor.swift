@@ -1,0 +1,58 @@
+import Events
+import Foundation
+import Logging
+import ServiceLifecycle
+import Storage
+
+/// Watches the active regenerate-all session: publishes `thumbnail_regeneration_progress` at most every
+/// `interval` (only when something changed) and ends the session when its last job finishes. The session lives
+/// in the database, so this works whichever process (or host) runs the jobs.
+public struct RegenerationMonitor: Service {
+    let maintenance: ThumbnailMaintenance
+    let interval: Duration
+    let idleInterval: Duration
+
+    public init(maintenance: ThumbnailMaintenance, interval: Duration = .milliseconds(250), idleInterval: Duration = .seconds(1)) {
+        self.maintenance = maintenance
+        self.interval = interval
+        self.idleInterval = idleInterval
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var last: (session: Int64, finished: Int, processing: Int)?
+            while !Task.isCancelled {
+                var pause = idleInterval
+                do {
+                    let started = ContinuousClock.now
+                    if let seen = try await tick(last: last) {
+                        last = seen
+                        // A big session's count query costs more: keep it under a quarter of the time.
+                        pause = max(interval, (ContinuousClock.now - started) * 4)
+                    }
+                } catch {
+                    maintenance.logger.warning("regeneration monitor check failed", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: pause)
+            }
+        }
+    }
+
+    /// One check; returns what was seen of an active session (nil when none is active).
+    func tick(last: (session: Int64, finished: Int, processing: Int)?) async throws -> (session: Int64, finished: Int, processing: Int)? {
+        guard let session = try await maintenance.database.read({ try await RegenerationSessionStore.fetchActive($0) }),
+              session.total >= 0 else { return nil }
+        if try await maintenance.finishIfDone(sessionId: session.id) != nil { return nil }
+        let progress = try await maintenance.progress(of: session)
+        let seen = (session.id, progress.finished, progress.processing)
+        if let last, last == seen { return seen }
+        await maintenance.events.publish(EventType.regenerationProgress, [
+            "session_id": .int(Int(session.id)), "total": .int(progress.total), "completed": .int(progress.completed),
+            "failed": .int(progress.failed), "cancelled": .int(progress.cancelled), "pending": .int(progress.pending),
+            "processing": .int(progress.processing), "progress_percent": .double(progress.progressPercent),
+            "rate_per_second": progress.ratePerSecond.map { .double($0) } ?? .null,
+            "estimated_completion": progress.estimatedCompletion.map { .string($0.formatted(.iso8601)) } ?? .null,
+        ])
+        return seen
+    }
+}
