@@ -119,23 +119,42 @@ public enum ImageStore {
     public static func applyVariant(
         _ db: any SQLDatabase, imageId: Int64, kind: VariantKind, to new: StoredVariant?
     ) async throws -> ImageRecord? {
+        try await applyVariants(db, imageId: imageId, [(kind, new)])
+    }
+
+    /// Several variant changes of one image in one read and two writes (the worker's commit of a job):
+    /// each column set (generation bumped) or cleared, the timelapse's counts and bytes adjusted by the net change.
+    @discardableResult
+    public static func applyVariants(
+        _ db: any SQLDatabase, imageId: Int64, _ changes: [(kind: VariantKind, new: StoredVariant?)]
+    ) async throws -> ImageRecord? {
         guard let before = try await fetchOne(db, id: imageId) else { return nil }
-        let oldPath = kind == .thumbnail ? before.thumbnailPath : before.smallPath
-        let oldSize = oldPath == nil ? 0 : ((kind == .thumbnail ? before.thumbnailSize : before.smallSize) ?? 0)
-        if oldPath == nil && new == nil { return before }
-        let countDelta = (new == nil ? 0 : 1) - (oldPath == nil ? 0 : 1)
-        let bytesDelta = (new?.size ?? 0) - oldSize
-        let generationBump = new == nil ? 0 : 1
-        let updated = try await db.raw("""
-            UPDATE images SET \(unsafeRaw: kind.pathColumn) = \(bind: new?.path), \(unsafeRaw: kind.sizeColumn) = \(bind: new?.size),
-                \(unsafeRaw: kind.generationColumn) = \(unsafeRaw: kind.generationColumn) + \(bind: generationBump)
-            WHERE id = \(bind: imageId) RETURNING *
-            """).first(decoding: ImageRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
-        if countDelta != 0 || bytesDelta != 0 {
-            try await db.raw("""
-                UPDATE timelapses SET \(unsafeRaw: kind.countColumn) = \(unsafeRaw: kind.countColumn) + \(bind: countDelta),
+        var assignments: [SQLQueryString] = []
+        var timelapseAssignments: [SQLQueryString] = []
+        for (kind, new) in changes {
+            let oldPath = kind == .thumbnail ? before.thumbnailPath : before.smallPath
+            if oldPath == nil && new == nil { continue }
+            let oldSize = oldPath == nil ? 0 : ((kind == .thumbnail ? before.thumbnailSize : before.smallSize) ?? 0)
+            let countDelta = (new == nil ? 0 : 1) - (oldPath == nil ? 0 : 1)
+            let bytesDelta = (new?.size ?? 0) - oldSize
+            assignments.append("\(unsafeRaw: kind.pathColumn) = \(bind: new?.path), \(unsafeRaw: kind.sizeColumn) = \(bind: new?.size)")
+            if new != nil {
+                assignments.append("\(unsafeRaw: kind.generationColumn) = \(unsafeRaw: kind.generationColumn) + 1")
+            }
+            if countDelta != 0 || bytesDelta != 0 {
+                timelapseAssignments.append("""
+                    \(unsafeRaw: kind.countColumn) = \(unsafeRaw: kind.countColumn) + \(bind: countDelta),
                     \(unsafeRaw: kind.bytesColumn) = \(unsafeRaw: kind.bytesColumn) + \(bind: bytesDelta)
-                WHERE id = \(bind: before.timelapseId)
+                    """)
+            }
+        }
+        guard !assignments.isEmpty else { return before }
+        let updated = try await db.raw("""
+            UPDATE images SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: imageId) RETURNING *
+            """).first(decoding: ImageRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        if !timelapseAssignments.isEmpty {
+            try await db.raw("""
+                UPDATE timelapses SET \(timelapseAssignments.joined(separator: ", ")) WHERE id = \(bind: before.timelapseId)
                 """).run()
         }
         return updated

@@ -98,13 +98,14 @@ public struct ThumbnailService: Sendable {
                 throw GenerationError.leaseLost
             }
             var cleared: [String] = []
-            var row = try await ImageStore.applyVariant(db, imageId: image.id, kind: .thumbnail, to: written.thumbnail)
+            var changes: [(kind: VariantKind, new: StoredVariant?)] = [(.thumbnail, written.thumbnail)]
             if let small = written.small {
-                row = try await ImageStore.applyVariant(db, imageId: image.id, kind: .small, to: small)
-            } else if plan.clearOwnSmall, let path = row?.smallPath {
-                row = try await ImageStore.applyVariant(db, imageId: image.id, kind: .small, to: nil)
+                changes.append((.small, small))
+            } else if plan.clearOwnSmall, let path = image.smallPath {
+                changes.append((.small, nil))
                 cleared.append(path)
             }
+            let row = try await ImageStore.applyVariants(db, imageId: image.id, changes)
             if plan.clearOtherSmalls {
                 for other in try await ImageStore.fetchWithSmalls(db, timelapseId: image.timelapseId, excluding: image.id) {
                     try await ImageStore.applyVariant(db, imageId: other.id, kind: .small, to: nil)
