@@ -10,7 +10,7 @@ results=.cache/bench/results.txt
 exec > >(tee -a "$results") 2>&1
 
 swift build -c release --product timelapser
-export BIN=.build/release/timelapser SKIP_BUILD=1
+export BIN=.build/release/timelapser TIMELAPSER_BIN=.build/release/timelapser SKIP_BUILD=1
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 
 echo "== imaging (anchors.py, candidate = timelapser bench imaging)"
