@@ -30,7 +30,7 @@ public struct JobRequest: Sendable {
 /// SQL of the thumbnail job queue. The rules (ranks, backoff, retries) live in the Thumbnails module.
 public enum JobStore {
     static func decodeJobs(_ rows: [any SQLRow]) throws -> [ThumbnailJobRecord] {
-        try rows.map { try $0.decode(model: ThumbnailJobRecord.self, keyDecodingStrategy: .convertFromSnakeCase) }
+        try rows.map { try $0.decode(model: ThumbnailJobRecord.self) }
     }
 
     /// Queues a job unless the image already has an active one; a better (lower) rank upgrades a waiting job.

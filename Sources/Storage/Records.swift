@@ -79,6 +79,16 @@ public struct ThumbnailJobRecord: Codable, Sendable, Equatable {
     public var retryCount: Int
     public var errorMessage: String?
     public var processingTimeMs: Int?
+
+    // Spelled out (instead of decoding with `.convertFromSnakeCase`) because job rows are decoded on the queue's
+    // hottest path, and the key conversion costs Unicode look-ups for every key of every row.
+    enum CodingKeys: String, CodingKey {
+        case id, priority, status, attempts
+        case imageId = "image_id", priorityRank = "priority_rank", jobType = "job_type", includeSmalls = "include_smalls"
+        case sessionId = "session_id", createdAt = "created_at", runAt = "run_at", startedAt = "started_at"
+        case completedAt = "completed_at", lockedBy = "locked_by", leaseUntil = "lease_until", retryCount = "retry_count"
+        case errorMessage = "error_message", processingTimeMs = "processing_time_ms"
+    }
 }
 
 /// A bulk regeneration run (regenerate-all), persisted so every process sees its status.
