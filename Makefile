@@ -23,7 +23,8 @@ test:
 	scripts/install-deps.sh test
 	swift build --build-tests
 	/usr/bin/python3 Tests/browser/test_dashboard.py
-	TIMELAPSER_REQUIRE_POSTGRES=1 scripts/with-postgres.sh swift test --skip-build
+	set -o pipefail; TIMELAPSER_REQUIRE_POSTGRES=1 scripts/with-postgres.sh swift test --skip-build 2>&1 | tee .build/swift-test.log
+	@sed -n 's/^.*Test run with \([0-9]*\) tests.* passed after.*/tests: \1 passed, 0 failed/p' .build/swift-test.log
 
 ## Screenshots of the dashboard's three pages into docs/ (made by the browser tests).
 screenshots:
