@@ -2,6 +2,7 @@ import Foundation
 import SQLKit
 import Events
 import Storage
+import Synchronization
 
 /// The application settings of API.md, typed, with their defaults.
 public struct Settings: Sendable, Equatable, Codable {
@@ -56,17 +57,25 @@ public struct SettingsValidationError: Error, Sendable, Equatable {
 }
 
 /// Reads, validates and writes ``Settings``; validation rules live here, persistence in `SettingsStore`.
+///
+/// Every capture and every worker claim reads the settings, so they are kept for `maxAge` (one second): a change
+/// made through this service is seen at once in this process, and within `maxAge` by other processes.
 public struct SettingsService: Sendable {
     let database: TimelapserDatabase
+    let cache: SettingsCache
 
-    public init(database: TimelapserDatabase) {
+    public init(database: TimelapserDatabase, maxAge: Duration = .seconds(1)) {
         self.database = database
+        self.cache = SettingsCache(maxAge: maxAge)
     }
 
     /// The current settings: defaults overlaid with what is stored.
     public func current() async throws -> Settings {
+        if let fresh = cache.fresh() { return fresh }
         let stored = try await database.read { try await SettingsStore.fetchAll($0) }
-        return Self.decode(stored)
+        let settings = Self.decode(stored)
+        cache.store(settings)
+        return settings
     }
 
     static func decode(_ stored: [String: String]) -> Settings {
@@ -87,6 +96,7 @@ public struct SettingsService: Sendable {
         let base = try await current()
         let (next, encoded) = try Self.validate(patch, over: base)
         try await database.transaction { db in try await SettingsStore.upsert(db, encoded, at: Date()) }
+        cache.store(next)
         return next
     }
 
@@ -139,3 +149,22 @@ public struct SettingsService: Sendable {
     }
 }
 
+
+/// The last settings read, with when they were read.
+final class SettingsCache: Sendable {
+    private let maxAge: Duration
+    private let entry = Mutex<(settings: Settings, at: ContinuousClock.Instant)?>(nil)
+
+    init(maxAge: Duration) { self.maxAge = maxAge }
+
+    func fresh() -> Settings? {
+        entry.withLock { entry in
+            guard let entry, ContinuousClock.now - entry.at < maxAge else { return nil }
+            return entry.settings
+        }
+    }
+
+    func store(_ settings: Settings) {
+        entry.withLock { $0 = (settings, .now) }
+    }
+}
