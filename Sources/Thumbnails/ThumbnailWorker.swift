@@ -63,7 +63,9 @@ public struct ThumbnailWorker: Service {
                            running: RunningJobs, stopping: StopFlag) async throws {
         while !stopping.isSet {
             let current = try await settings.current()
-            let free = concurrency - (await running.count)
+            // Up to twice as many jobs as threads are held: while one job's pixels are on a thread, the next one's
+            // row reads are done and it waits in the pool's queue, so no thread idles for a claim round trip.
+            let free = 2 * concurrency - (await running.count)
             var claimed: [ThumbnailJobRecord] = []
             if free > 0 {
                 do {
