@@ -45,10 +45,11 @@ struct CameraCaptureTests {
             // (the schedule is a grid, so lateness does not accumulate into drift).
             #expect(times[0].timeIntervalSince(created) < Self.interval + 15, "first frame within one interval (+ poll and grab)")
             for (a, b) in zip(times, times.dropFirst()) {
-                #expect(b.timeIntervalSince(a) >= Self.interval - 0.5, "never faster than every \(Self.interval) s: \(times)")
+                // A late slot followed by an on-time one comes closer than the interval; never by a whole second.
+                #expect(b.timeIntervalSince(a) >= Self.interval - 1, "not faster than every \(Self.interval) s: \(times)")
             }
             for (k, t) in times.enumerated() {
-                #expect(t.timeIntervalSince(times[0]) >= Self.interval * Double(k) - 0.5, "on the grid: \(times)")
+                #expect(t.timeIntervalSince(times[0]) >= Self.interval * Double(k) - 1, "on the grid: \(times)")
             }
             let streamTimes = try await Self.capturedAt(client, stream.timelapse)
             #expect(streamTimes[0].timeIntervalSince(created) < Self.interval + 20)
