@@ -89,7 +89,7 @@ public enum ImageStore {
             """).first(decoding: ImageRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
-    /// The newest frame of a timelapse other than `excluding` that still has a small.
+    /// The frames of a timelapse, other than `excluding`, that still have a small.
     public static func fetchWithSmalls(_ db: any SQLDatabase, timelapseId: Int64, excluding: Int64?) async throws -> [ImageRecord] {
         try await db.raw("""
             SELECT * FROM images WHERE timelapse_id = \(bind: timelapseId) AND small_path IS NOT NULL

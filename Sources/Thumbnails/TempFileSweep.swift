@@ -12,8 +12,8 @@ struct TempFileSweep {
 
     /// Sweeps every variant folder for temp files of this host whose process no longer exists.
     func sweepDeadLocalOwners() {
-        let host = TempOwner.currentWorkerID().split(separator: "-").dropLast().joined(separator: "-")
         let me = TempOwner.currentWorkerID()
+        let host = me.split(separator: "-").dropLast().joined(separator: "-")
         var removed = 0
         for folder in variantFolders() {
             removed += AtomicFile.sweepTemps(in: folder) { owner in
@@ -28,8 +28,8 @@ struct TempFileSweep {
         if removed > 0 { logger.info("removed stale temp files", metadata: ["count": "\(removed)"]) }
     }
 
-    /// Sweeps the folders of the rescued jobs' images for temp files of exactly those (owner, job) pairs.
-    func sweep(owners: Set<TempOwner>, images: [Int64], database: TimelapserDatabase) {
+    /// Sweeps every variant folder for temp files of exactly these (owner, job) pairs: the rescued jobs' owners.
+    func sweep(owners: Set<TempOwner>) {
         guard !owners.isEmpty else { return }
         for folder in variantFolders() {
             _ = AtomicFile.sweepTemps(in: folder) { !owners.contains($0) }

@@ -162,7 +162,7 @@ public struct ThumbnailWorker: Service {
                     logger.warning("rescued expired jobs", metadata: ["count": "\(rescued.count)"])
                     TempFileSweep(layout: layout, logger: logger).sweep(owners: Set(rescued.compactMap { job in
                         job.lockedBy.map { TempOwner(workerID: $0, jobID: job.id) }
-                    }), images: rescued.map(\.imageId), database: queue.database)
+                    }))
                 }
                 if ContinuousClock.now - lastPrune > .seconds(600) {
                     lastPrune = .now
