@@ -1,14 +1,14 @@
 # Timelapser — the two commands: `make run` and `make test`.
 SHELL := /bin/bash
 export SWIFT_DETERMINISTIC_HASHING := 1
-DATA_DIR ?= ./data
-PORT ?= 8080
 
 .PHONY: run build release test test-sqlite bench screenshots clean
 
-## Install what is missing, build, and serve on SQLite under ./data.
+## Install what is missing, build, and serve on SQLite under ./data. `make run PORT=9000 DATA_DIR=/srv/tl` passes
+## flags; otherwise `timelapser serve` reads TIMELAPSER_HOST, TIMELAPSER_PORT, TIMELAPSER_DATA_DIR,
+## TIMELAPSER_DATABASE_URL and TIMELAPSER_API_TOKEN itself, with 127.0.0.1:8080 and ./data as its defaults.
 run: release
-	.build/release/timelapser serve --data-dir $(DATA_DIR) --port $(PORT)
+	.build/release/timelapser serve$(if $(DATA_DIR), --data-dir '$(DATA_DIR)')$(if $(PORT), --port '$(PORT)')
 
 build:
 	scripts/install-deps.sh run
@@ -21,6 +21,8 @@ release:
 ## The whole suite on SQLite and a throwaway PostgreSQL cluster, then the dashboard in a real browser.
 test:
 	scripts/install-deps.sh test
+	scripts/check-architecture.py
+	scripts/check-architecture.py --self-test
 	swift build --build-tests
 	/usr/bin/python3 Tests/browser/test_dashboard.py
 	set -o pipefail; TIMELAPSER_REQUIRE_POSTGRES=1 scripts/with-postgres.sh swift test --skip-build 2>&1 | tee .build/swift-test.log
@@ -41,4 +43,4 @@ bench:
 	scripts/bench.sh
 
 clean:
-	rm -rf .build .pg
+	rm -rf .build

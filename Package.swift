@@ -1,6 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// One module per job; the allowed arrows between them are the table of docs/ARCHITECTURE.md, which
+// scripts/check-architecture.py compares with this file and with every import (it runs in `make test`).
 let package = Package(
     name: "timelapser",
     platforms: [.macOS(.v15)],
@@ -23,6 +25,30 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
+        .target(
+            name: "TimelapserCore"
+        ),
+        .target(
+            name: "Database",
+            dependencies: [
+                "TimelapserCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "DataDirectory",
+            dependencies: [
+                "TimelapserCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .systemLibrary(
             name: "CVips",
             pkgConfig: "vips",
@@ -35,33 +61,22 @@ let package = Package(
         .target(
             name: "Imaging",
             dependencies: [
-                "CVipsShim",
+                "CVips", "CVipsShim",
                 .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .target(
-            name: "Storage",
-            dependencies: [
-                .product(name: "SQLKit", package: "sql-kit"),
-                .product(name: "SQLiteKit", package: "sqlite-kit"),
-                .product(name: "PostgresKit", package: "postgres-kit"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
             name: "Events",
             dependencies: [
-                "Storage",
+                "TimelapserCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
-            name: "Thumbnails",
+            name: "ThumbnailJobs",
             dependencies: [
-                "Storage", "Imaging", "Events",
+                "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -69,15 +84,42 @@ let package = Package(
             ]
         ),
         .target(
-            name: "Capture",
+            name: "Catalog",
             dependencies: [
-                "Storage", "Imaging", "Events", "Thumbnails",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "CameraCapture",
+            dependencies: [
+                "TimelapserCore", "Database", "Catalog",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        .target(
+            name: "Maintenance",
+            dependencies: [
+                "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "ImageServing",
+            dependencies: [
+                "TimelapserCore", "Database", "DataDirectory", "Events", "ThumbnailJobs",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -87,18 +129,29 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "Storage", "Imaging", "Events", "Thumbnails", "Capture", "Dashboard",
+                "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs", "Catalog",
+                "Maintenance", "ImageServing", "Dashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "TimelapserCore", "Database", "DataDirectory", "Imaging", "ThumbnailJobs",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .executableTarget(
             name: "timelapser",
             dependencies: [
-                "Storage", "Imaging", "Events", "Thumbnails", "Capture", "HTTPAPI",
+                "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs", "Catalog",
+                "CameraCapture", "Maintenance", "ImageServing", "HTTPAPI", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -106,31 +159,55 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+
+        // Tests: one target per module that has tests, fixtures in TestSupport (never linked by the server).
+        .target(
+            name: "CVipsTestShim",
+            dependencies: ["CVips"],
+            path: "Tests/CVipsTestShim"
+        ),
         .target(
             name: "TestSupport",
             dependencies: [
-                "Storage", "Events", "Imaging",
+                "TimelapserCore", "Database", "DataDirectory", "Events", "Imaging", "CVips", "CVipsShim", "CVipsTestShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             path: "Tests/TestSupport"
         ),
         .testTarget(
-            name: "StorageTests",
-            dependencies: ["Storage", "TestSupport"]
+            name: "DatabaseTests",
+            dependencies: ["Database", "DataDirectory", "TimelapserCore", "TestSupport"]
+        ),
+        .testTarget(
+            name: "DataDirectoryTests",
+            dependencies: ["DataDirectory", "TimelapserCore", "TestSupport"]
         ),
         .testTarget(
             name: "ImagingTests",
-            dependencies: ["Imaging"]
+            dependencies: ["Imaging", "TestSupport"]
         ),
         .testTarget(
-            name: "ThumbnailsTests",
-            dependencies: ["Thumbnails", "Storage", "Imaging", "Events", "Capture", "TestSupport"]
+            name: "ThumbnailJobsTests",
+            dependencies: ["ThumbnailJobs", "Catalog", "Database", "DataDirectory", "Imaging", "Events", "TimelapserCore",
+                           "TestSupport"]
+        ),
+        .testTarget(
+            name: "MaintenanceTests",
+            dependencies: ["Maintenance", "ThumbnailJobs", "Catalog", "Database", "DataDirectory", "Events", "TimelapserCore",
+                           "TestSupport"]
+        ),
+        .testTarget(
+            name: "ImageServingTests",
+            dependencies: ["ImageServing", "ThumbnailJobs", "Database", "DataDirectory", "Events", "TimelapserCore",
+                           "TestSupport"]
         ),
         .testTarget(
             name: "HTTPAPITests",
             dependencies: [
-                "HTTPAPI", "Storage", "Thumbnails", "Capture", "Events", "Imaging", "TestSupport", "timelapser",
+                "HTTPAPI", "Database", "DataDirectory", "ThumbnailJobs", "Catalog", "CameraCapture", "Maintenance",
+                "ImageServing", "Events", "Imaging", "TimelapserCore", "TestSupport", "timelapser",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -16,8 +16,6 @@ char *tl_vips_error_take(void)
     return copy ? copy : g_strdup("");
 }
 
-void tl_vips_error_clear(void) { vips_error_clear(); }
-
 void tl_free(void *p) { g_free(p); }
 
 void tl_unref(VipsImage *image)
@@ -57,33 +55,6 @@ int tl_cast_uchar(VipsImage *in, VipsImage **out)
 int tl_extract_bands(VipsImage *in, VipsImage **out, int first, int n)
 {
     return vips_extract_band(in, out, first, "n", n, NULL);
-}
-
-int tl_copy_interpretation(VipsImage *in, VipsImage **out,
-                           VipsInterpretation interpretation)
-{
-    return vips_copy(in, out, "interpretation", interpretation, NULL);
-}
-
-int tl_resize_lanczos3(VipsImage *in, VipsImage **out, double hscale, double vscale)
-{
-    return vips_resize(in, out, hscale, "vscale", vscale,
-                       "kernel", VIPS_KERNEL_LANCZOS3, NULL);
-}
-
-int tl_autorot(VipsImage *in, VipsImage **out)
-{
-    return vips_autorot(in, out, NULL);
-}
-
-int tl_jpegsave_buffer(VipsImage *in, void **buf, size_t *len, int quality, int strip)
-{
-    return vips_jpegsave_buffer(in, buf, len, "Q", quality, "strip", strip ? TRUE : FALSE, NULL);
-}
-
-int tl_icc_export_srgb(VipsImage *in, VipsImage **out)
-{
-    return vips_icc_export(in, out, "output_profile", "srgb", NULL);
 }
 
 int tl_image_width(const VipsImage *image) { return vips_image_get_width(image); }

@@ -1,37 +1,21 @@
 import Foundation
 import Logging
+import TimelapserCore
 
-/// One server event as clients see it: an increasing id, a type and a JSON object.
-public struct ServerEvent: Sendable, Equatable {
+/// An event as the bus numbered it, with its payload encoded once for every subscriber.
+public struct PublishedEvent: Sendable, Equatable {
+    /// Increasing within this process (the SSE `id:`).
     public let id: UInt64
-    public let type: String
-    /// Compact JSON text of the event's data.
+    public let event: ServerEvent
+    /// ``ServerEvent/data``, computed once at publication.
     public let data: String
-}
 
-/// The event types of API.md.
-public enum EventType {
-    public static let imageCaptured = "image_captured"
-    public static let thumbnailJobCompleted = "thumbnail_job_completed"
-    public static let thumbnailJobFailed = "thumbnail_job_failed"
-    public static let regenerationStarted = "thumbnail_regeneration_started"
-    public static let regenerationProgress = "thumbnail_regeneration_progress"
-    public static let regenerationCompleted = "thumbnail_regeneration_completed"
-    public static let regenerationCancelled = "thumbnail_regeneration_cancelled"
-    public static let thumbnailsVerified = "thumbnails_verified"
-    public static let thumbnailsRepaired = "thumbnails_repaired"
-    public static let thumbnailsCleaned = "thumbnails_cleaned"
-    public static let thumbnailsDeleted = "thumbnails_deleted"
-    public static let timelapseCompleted = "timelapse_completed"
-    /// Deletions (beyond API.md's list): caches of served images and open dashboards drop what is gone.
-    public static let imageDeleted = "image_deleted"
-    public static let timelapseDeleted = "timelapse_deleted"
-    public static let cameraDeleted = "camera_deleted"
+    public var kind: ServerEvent.Kind { event.kind }
 }
 
 /// Something that forwards locally published events to other processes (PostgreSQL NOTIFY).
 public protocol EventRelay: Sendable {
-    func forward(type: String, data: String) async
+    func forward(_ kind: ServerEvent.Kind, data: String) async
 }
 
 /// The in-process event bus: a bounded replay buffer and any number of subscribers.
@@ -48,52 +32,49 @@ public final class EventBus: Sendable {
     }
 
     /// Publishes an event locally and forwards it to other processes.
-    public func publish(_ type: String, _ data: [String: JSONValue]) async {
-        let text = JSONValue.object(data).jsonText
-        await state.append(type: type, data: text)
-        await relay?.forward(type: type, data: text)
+    public func publish(_ event: ServerEvent) async {
+        let data = event.data
+        await state.append(event, data: data)
+        await relay?.forward(event.kind, data: data)
     }
 
     /// Publishes an event that arrived from another process (not forwarded again).
-    public func publishRelayed(type: String, data: String) async {
-        await state.append(type: type, data: data)
+    public func publishRelayed(_ event: ServerEvent, data: String) async {
+        await state.append(event, data: data)
     }
 
     /// A stream of events after `lastEventId` (replayed from the buffer while it still holds them), then live ones.
-    public func subscribe(after lastEventId: UInt64? = nil) async -> AsyncStream<ServerEvent> {
+    public func subscribe(after lastEventId: UInt64? = nil) async -> AsyncStream<PublishedEvent> {
         await state.subscribe(after: lastEventId)
     }
-
-    /// The id the last published event got (0 when none).
-    public func lastEventId() async -> UInt64 { await state.lastId }
 
     private actor State {
         let replayCapacity: Int
         let subscriberBuffer: Int
-        var buffer: [ServerEvent] = []
+        var buffer: [PublishedEvent] = []
         var lastId: UInt64 = 0
-        var subscribers: [UUID: AsyncStream<ServerEvent>.Continuation] = [:]
+        var subscribers: [UUID: AsyncStream<PublishedEvent>.Continuation] = [:]
 
         init(replayCapacity: Int, subscriberBuffer: Int) {
             self.replayCapacity = replayCapacity
             self.subscriberBuffer = subscriberBuffer
         }
 
-        func append(type: String, data: String) {
+        func append(_ event: ServerEvent, data: String) {
             lastId += 1
-            let event = ServerEvent(id: lastId, type: type, data: data)
-            buffer.append(event)
+            let published = PublishedEvent(id: lastId, event: event, data: data)
+            buffer.append(published)
             if buffer.count > replayCapacity { buffer.removeFirst(buffer.count - replayCapacity) }
             for (key, continuation) in subscribers {
-                if case .dropped = continuation.yield(event) {
+                if case .dropped = continuation.yield(published) {
                     continuation.finish()
                     subscribers[key] = nil
                 }
             }
         }
 
-        func subscribe(after lastEventId: UInt64?) -> AsyncStream<ServerEvent> {
-            let (stream, continuation) = AsyncStream<ServerEvent>.makeStream(
+        func subscribe(after lastEventId: UInt64?) -> AsyncStream<PublishedEvent> {
+            let (stream, continuation) = AsyncStream<PublishedEvent>.makeStream(
                 bufferingPolicy: .bufferingOldest(max(subscriberBuffer, replayCapacity)))
             if let lastEventId {
                 for event in buffer where event.id > lastEventId { continuation.yield(event) }

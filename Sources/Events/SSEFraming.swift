@@ -1,8 +1,8 @@
 /// Server-Sent Events wire format (LF line endings).
 public enum SSEFraming {
     /// `id:`, `event:` and `data:` lines and the blank line that ends the event. The data is one-line JSON.
-    public static func frame(_ event: ServerEvent) -> String {
-        "id: \(event.id)\nevent: \(event.type)\ndata: \(event.data.replacingOccurrences(of: "\n", with: "\\n"))\n\n"
+    public static func frame(_ event: PublishedEvent) -> String {
+        "id: \(event.id)\nevent: \(event.kind.rawValue)\ndata: \(event.data.replacingOccurrences(of: "\n", with: "\\n"))\n\n"
     }
 
     /// A comment line: keeps proxies from closing an idle stream.

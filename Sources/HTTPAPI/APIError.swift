@@ -1,12 +1,16 @@
-import Capture
+import Catalog
+import Database
+import DataDirectory
 import Events
 import Foundation
 import Hummingbird
+import ImageServing
 import Logging
-import Storage
-import Thumbnails
+import Maintenance
+import ThumbnailJobs
+import TimelapserCore
 
-/// An error answer: status, message and details, written as the API.md envelope.
+/// An error answer: status, message and details, written as the envelope of docs/API.md.
 public struct APIError: Error, Sendable {
     public var status: HTTPResponse.Status
     public var message: String
@@ -38,7 +42,7 @@ public struct APIError: Error, Sendable {
         case let error as SettingsValidationError:
             return APIError(.unprocessableContent, "Invalid setting \(error.field): \(error.message)",
                             details: ["field": .string(error.field)])
-        case StorageError.conflict(let message): return APIError(.conflict, "Conflict", details: ["reason": .string(message)])
+        case DatabaseError.conflict(let message): return APIError(.conflict, "Conflict", details: ["reason": .string(message)])
         case let error as HTTPError:
             switch error.status {
             case .contentTooLarge: return APIError(.contentTooLarge, "Request body too large")

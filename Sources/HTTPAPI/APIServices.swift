@@ -1,7 +1,11 @@
-import Capture
+import Catalog
+import Database
+import DataDirectory
 import Events
-import Storage
-import Thumbnails
+import ImageServing
+import Maintenance
+import ThumbnailJobs
+import TimelapserCore
 
 /// Everything the routes call, built once by the composition root.
 public struct APIServices: Sendable {

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import TimelapserCore
 
 /// The request context of every route.
 public struct AppRequestContext: RequestContext {

@@ -1,7 +1,9 @@
-import Capture
+import Catalog
+import Database
+import DataDirectory
 import Events
 import Hummingbird
-import Storage
+import TimelapserCore
 
 /// `/api/cameras` and a camera's timelapses.
 struct CameraController {

@@ -1,8 +1,9 @@
-import Capture
+import Catalog
 import Events
 import Foundation
 import Hummingbird
 import NIOCore
+import TimelapserCore
 
 /// `POST /api/cameras/{id}/captures`: a camera (or script) pushes a JPEG frame.
 struct CaptureController {

@@ -1,6 +1,7 @@
 import Dashboard
 import Hummingbird
 import NIOCore
+import TimelapserCore
 
 /// `GET /` (the dashboard page) and `GET /dashboard/{file}` (its scripts and styles).
 struct DashboardController {

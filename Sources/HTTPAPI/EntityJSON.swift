@@ -1,9 +1,11 @@
-import Capture
+import Catalog
+import Database
+import DataDirectory
 import Events
 import Foundation
-import Storage
+import TimelapserCore
 
-/// The JSON shapes of API.md's entities.
+/// The JSON shapes of the entities (docs/API.md).
 enum EntityJSON {
     static func camera(_ c: CameraRecord, framesRejected: Int = 0) -> JSONValue {
         .object([
@@ -18,7 +20,7 @@ enum EntityJSON {
 
     static func timelapse(_ t: TimelapseRecord) -> JSONValue {
         .object([
-            "id": .int(Int(t.id)), "camera_id": .int(Int(t.cameraId)), "name": .string(t.name), "status": .string(t.status),
+            "id": .int(Int(t.id)), "camera_id": .int(Int(t.cameraId)), "name": .string(t.name), "status": .string(t.status.rawValue),
             "started_at": JSONDate.value(t.startedAt), "completed_at": JSONDate.value(t.completedAt),
             "image_count": .int(t.imageCount), "thumbnail_count": .int(t.thumbnailCount), "small_count": .int(t.smallCount),
             "created_at": JSONDate.value(t.createdAt),
@@ -39,13 +41,13 @@ enum EntityJSON {
     /// Versioned URLs of every variant of an image (`?v=` is the variant's generation).
     static func imageURLs(_ i: ImageRecord) -> JSONValue {
         .object([
-            "thumbnail": .string("/api/images/\(i.id)/thumbnail?v=\(i.thumbnailGeneration)"),
-            "small": .string("/api/images/\(i.id)/small?v=\(i.smallGeneration)"),
-            "full": .string("/api/images/\(i.id)/full?v=0"),
+            "thumbnail": .string(ImageURL.variant(imageId: i.id, .thumbnail, generation: i.thumbnailGeneration)),
+            "small": .string(ImageURL.variant(imageId: i.id, .small, generation: i.smallGeneration)),
+            "full": .string(ImageURL.variant(imageId: i.id, .full, generation: 0)),
         ])
     }
 
-    static func deletion(_ s: Capture.DeletionSummary) -> JSONValue {
+    static func deletion(_ s: Catalog.DeletionSummary) -> JSONValue {
         .object([
             "cameras_deleted": .int(s.cameras), "timelapses_deleted": .int(s.timelapses), "images_deleted": .int(s.images),
             "thumbnails_deleted": .int(s.thumbnails), "smalls_deleted": .int(s.smalls),

@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import TimelapserCore
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -15,7 +16,7 @@ struct EventsController {
     }
 
     enum Item: Sendable {
-        case event(ServerEvent)
+        case event(PublishedEvent)
         case heartbeat
     }
 

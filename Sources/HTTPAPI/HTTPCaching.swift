@@ -1,5 +1,9 @@
+import Database
 import Foundation
-import Thumbnails
+import ImageServing
+import Maintenance
+import ThumbnailJobs
+import TimelapserCore
 
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +11,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The `Cache-Control` of an image response (API.md "Serving").
+/// The `Cache-Control` of an image response (docs/API.md, "Image serving").
 enum ImageCachePolicy {
     static let immutable = "public, max-age=31536000, immutable"
     static let ownVariant = "public, max-age=3600, s-maxage=3600"

@@ -1,5 +1,6 @@
 import Events
 import Hummingbird
+import TimelapserCore
 
 /// `GET /api/health`.
 struct HealthController {

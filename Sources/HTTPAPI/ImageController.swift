@@ -1,6 +1,10 @@
+import Database
 import Events
 import Hummingbird
-import Thumbnails
+import ImageServing
+import Maintenance
+import ThumbnailJobs
+import TimelapserCore
 
 /// `/api/images/{id}` metadata, deletion and regeneration.
 struct ImageController {

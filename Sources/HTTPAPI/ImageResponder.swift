@@ -1,9 +1,12 @@
+import Database
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ImageServing
 import Imaging
 import NIOCore
-import Thumbnails
+import ThumbnailJobs
+import TimelapserCore
 
 extension HTTPField.Name {
     static let xImageVariant = HTTPField.Name("X-Image-Variant")!
@@ -28,7 +31,9 @@ struct ImageResponder {
         for _ in 0..<Self.maxResolutions {
             let resolved = try await resolve()
             do {
-                return try await response(for: resolved, request: request, head: head, latest: latest)
+                let answer = try await response(for: resolved, request: request, head: head, latest: latest)
+                ServingMetrics.served(resolved.served, status: Int(answer.status.code))
+                return answer
             } catch is VariantFileChanged {
                 resolver.fileVanished(imageId: resolved.imageId)
             }
@@ -54,7 +59,9 @@ struct ImageResponder {
     static func cameraPlaceholder(cameraId: Int64, request: Request, head: Bool) async throws -> Response {
         let headers = headers(variant: ImageVariant.placeholder.rawValue, etag: "\"camera-\(cameraId)-placeholder\"",
                               cacheControl: ImageCachePolicy.noCache, lastModified: placeholderModified)
-        return try await placeholderResponse(headers: headers, request: request, head: head)
+        let answer = try await placeholderResponse(headers: headers, request: request, head: head)
+        ServingMetrics.served(.placeholder, status: Int(answer.status.code))
+        return answer
     }
 
     private static func placeholderResponse(headers: HTTPFields, request: Request, head: Bool) async throws -> Response {

@@ -1,13 +1,17 @@
-import Capture
+import Catalog
+import Database
+import DataDirectory
 import Events
 import Foundation
 import Hummingbird
+import ImageServing
+import Maintenance
 import NIOCore
 import NIOPosix
-import Storage
-import Thumbnails
+import ThumbnailJobs
+import TimelapserCore
 
-/// Image serving: variants with the fallback cascade and HTTP caching (API.md "Serving").
+/// Image serving: variants with the fallback cascade and HTTP caching (docs/API.md, "Image serving").
 ///
 /// Ids are integers from the path; which file answers comes from the database row and a check of the disk
 /// (``ImageVariantResolver``), never from the request. An existing image never 404s for a missing file; an image
@@ -178,7 +182,7 @@ enum ServingJSON {
     /// The versioned URL of what a resolution serves (the asked-for variant's URL when that is the placeholder).
     static func url(_ image: ResolvedImage) -> String {
         let variant = image.served == .placeholder ? image.requested : image.served
-        return "/api/images/\(image.imageId)/\(variant.rawValue)?v=\(image.generation(of: variant))"
+        return ImageURL.variant(imageId: image.imageId, variant, generation: image.generation(of: variant))
     }
 
     static func batchItem(_ image: ResolvedImage, data: ByteBuffer?) -> JSONValue {
@@ -199,7 +203,7 @@ enum ServingJSON {
             case .small: image?.smallGeneration ?? 0
             default: 0
             }
-            latestURLs[variant.rawValue] = .string("/api/cameras/\(cameraId)/latest-image/\(variant.rawValue)?v=\(generation)")
+            latestURLs[variant.rawValue] = .string(ImageURL.latest(cameraId: cameraId, variant, generation: generation))
         }
         return .object([
             "camera_id": .int(Int(cameraId)),

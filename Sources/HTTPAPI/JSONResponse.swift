@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import TimelapserCore
 import Hummingbird
 import NIOCore
 

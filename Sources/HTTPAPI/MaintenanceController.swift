@@ -1,8 +1,12 @@
+import Database
+import DataDirectory
 import Events
 import Foundation
 import Hummingbird
-import Storage
-import Thumbnails
+import ImageServing
+import Maintenance
+import ThumbnailJobs
+import TimelapserCore
 
 /// Thumbnail maintenance: statistics, regenerate-all, verify, repair, cleanup, delete-all, and the
 /// timelapse-level generate/verify/stats.
@@ -151,7 +155,7 @@ public enum MaintenanceJSON {
 
     public static func progress(_ p: RegenerationProgress) -> JSONValue {
         .object([
-            "active": .bool(p.active), "session_id": JSONValue(p.sessionId), "status": JSONValue(p.status),
+            "active": .bool(p.active), "session_id": JSONValue(p.sessionId), "status": JSONValue(p.status?.rawValue),
             "total": .int(p.total), "completed": .int(p.completed), "failed": .int(p.failed), "cancelled": .int(p.cancelled),
             "pending": .int(p.pending), "processing": .int(p.processing), "progress_percent": .double(p.progressPercent),
             "cancel_requested": .bool(p.cancelRequested), "started_at": date(p.startedAt), "finished_at": date(p.finishedAt),

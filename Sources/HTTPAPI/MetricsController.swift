@@ -1,8 +1,12 @@
+import Database
+import DataDirectory
 import Hummingbird
+import ImageServing
+import Maintenance
 import NIOCore
 import Prometheus
-import Storage
-import Thumbnails
+import ThumbnailJobs
+import TimelapserCore
 
 /// `GET /metrics`: the process's Prometheus registry (swift-metrics counters, timers and gauges recorded where
 /// things happen), plus gauges read from the database at scrape time.

@@ -1,4 +1,5 @@
 import Events
+import TimelapserCore
 
 /// One documented operation of the HTTP API.
 struct APIOperation {

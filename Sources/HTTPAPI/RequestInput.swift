@@ -1,9 +1,10 @@
 import Events
 import Foundation
+import TimelapserCore
 import Hummingbird
 import NIOCore
 
-/// Reading ids, query parameters and JSON bodies, with the 400s of API.md for anything malformed.
+/// Reading ids, query parameters and JSON bodies, with a 400 for anything malformed.
 enum RequestInput {
     /// A positive integer path parameter; 404 for anything else (an id that cannot exist names nothing).
     static func id(_ context: some RequestContext, _ name: String = "id", entity: String) throws -> Int64 {

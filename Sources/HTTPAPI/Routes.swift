@@ -1,5 +1,6 @@
 import Dashboard
 import Hummingbird
+import TimelapserCore
 
 /// Builds the router with every controller; the one list of routes (the OpenAPI test walks it).
 public func buildRouter(_ services: APIServices) -> Router<AppRequestContext> {

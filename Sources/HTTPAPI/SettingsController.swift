@@ -1,7 +1,11 @@
+import Database
 import Events
 import Foundation
 import Hummingbird
-import Thumbnails
+import ImageServing
+import Maintenance
+import ThumbnailJobs
+import TimelapserCore
 
 /// `GET|PATCH /api/settings`.
 struct SettingsController {

@@ -1,7 +1,11 @@
+import Database
+import DataDirectory
 import Events
 import Hummingbird
-import Storage
-import Thumbnails
+import ImageServing
+import Maintenance
+import ThumbnailJobs
+import TimelapserCore
 
 /// `GET /api/thumbnails/jobs` and `GET /api/thumbnails/performance`.
 struct ThumbnailJobsController {
@@ -12,12 +16,14 @@ struct ThumbnailJobsController {
         group.get("thumbnails/performance", use: performance)
     }
 
-    static let statuses: Set<String> = ["pending", "processing", "completed", "failed", "cancelled"]
-
     @Sendable func jobs(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let status = request.uri.queryParameters.get("status").map { String($0) }
-        if let status, !Self.statuses.contains(status) {
-            throw APIError.badRequest("status must be one of \(Self.statuses.sorted().joined(separator: ", "))", field: "status")
+        var status: JobStatus?
+        if let text = request.uri.queryParameters.get("status") {
+            guard let parsed = JobStatus(rawValue: String(text)) else {
+                let names = JobStatus.allCases.map(\.rawValue).sorted().joined(separator: ", ")
+                throw APIError.badRequest("status must be one of \(names)", field: "status")
+            }
+            status = parsed
         }
         let imageId = try RequestInput.int(request, "image_id", in: 1...Int.max).map { Int64($0) }
         let limit = try RequestInput.int(request, "limit", in: 1...1000) ?? 100
@@ -27,8 +33,8 @@ struct ThumbnailJobsController {
 
     static func json(_ job: ThumbnailJobRecord) -> JSONValue {
         .object([
-            "id": .int(Int(job.id)), "image_id": .int(Int(job.imageId)), "priority": .string(job.priority),
-            "status": .string(job.status), "job_type": .string(job.jobType), "retry_count": .int(job.retryCount),
+            "id": .int(Int(job.id)), "image_id": .int(Int(job.imageId)), "priority": .string(job.priority.rawValue),
+            "status": .string(job.status.rawValue), "job_type": .string(job.jobType.rawValue), "retry_count": .int(job.retryCount),
             "error_message": JSONValue(job.errorMessage), "processing_time_ms": JSONValue(job.processingTimeMs),
             "created_at": JSONDate.value(job.createdAt), "started_at": JSONDate.value(job.startedAt),
             "completed_at": JSONDate.value(job.completedAt), "run_at": JSONDate.value(job.runAt),

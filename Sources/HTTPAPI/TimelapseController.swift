@@ -1,5 +1,6 @@
 import Events
 import Hummingbird
+import TimelapserCore
 
 /// `/api/timelapses/{id}…`.
 struct TimelapseController {

@@ -1,8 +1,12 @@
+import Database
+import DataDirectory
 import Foundation
 import Hummingbird
+import ImageServing
+import Maintenance
 import NIOCore
 import NIOPosix
-import Thumbnails
+import TimelapserCore
 
 #if canImport(Glibc)
 import Glibc

@@ -1,42 +1,65 @@
-import Capture
+import CameraCapture
+import Catalog
+import Database
+import DataDirectory
 import Events
 import Foundation
 import HTTPAPI
 import Hummingbird
+import ImageServing
 import Logging
+import Maintenance
 import ServiceLifecycle
-import Storage
-import Thumbnails
+import ThumbnailJobs
+import TimelapserCore
 
-/// The composition root: the one place that knows every concrete type and wires them.
+/// The composition root: the one place that knows every concrete type and wires them. Everything is built once,
+/// in ``make(_:logger:)``; the properties only hand out what was built.
 struct Composition: Sendable {
     let configuration: AppConfiguration
     let database: TimelapserDatabase
     let events: EventBus
+    let relay: CrossProcessEventRelay?
     let settings: SettingsService
     let queue: ThumbnailJobQueue
     let thumbnails: ThumbnailService
-    let relay: PostgresEventRelay?
-    let rejections = RejectedFrameCounter()
+    let ingest: FrameIngest
+    let maintenance: ThumbnailMaintenance
+    let resolver: ImageVariantResolver
+    let rejections: RejectedFrameCounter
+    let apiServices: APIServices
     let logger: Logger
 
     static func make(_ configuration: AppConfiguration, logger: Logger) async throws -> Composition {
         try FileManager.default.createDirectory(atPath: configuration.layout.root, withIntermediateDirectories: true)
         MetricsBootstrap.bootstrapOnce()
+        let layout = configuration.layout
         let database = try await TimelapserDatabase.openMigrated(configuration.database, logger: logger)
         let origin = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))"
-        let relay = database.engine == .postgresql ? PostgresEventRelay(database: database, origin: origin, logger: logger) : nil
+        let relay = database.engine == .postgresql
+            ? CrossProcessEventRelay(notifications: DatabaseNotifications(database: database), origin: origin, logger: logger) : nil
         let events = EventBus(relay: relay)
+        let settings = SettingsService(database: database)
+        let queue = ThumbnailJobQueue(database: database, wake: WakeSignal(), leaseDuration: .seconds(configuration.jobLeaseSeconds))
+        let thumbnails = ThumbnailService(database: database, layout: layout)
+        let ingest = FrameIngest(database: database, layout: layout, settings: settings, queue: queue, events: events, logger: logger)
+        let maintenance = ThumbnailMaintenance(database: database, layout: layout, settings: settings, queue: queue,
+                                               events: events, logger: logger)
+        let resolver = ImageVariantResolver(database: database, layout: layout, settings: settings, queue: queue,
+                                            events: events, logger: logger)
+        let rejections = RejectedFrameCounter()
+        let apiServices = APIServices(
+            engine: database.engine,
+            cameras: CameraService(database: database, layout: layout, events: events, rejections: rejections),
+            timelapses: TimelapseService(database: database, layout: layout, settings: settings, thumbnails: thumbnails, events: events),
+            frames: FrameService(database: database, layout: layout, events: events),
+            ingest: ingest, settings: settings, queue: queue,
+            performance: ThumbnailPerformanceService(database: database, settings: settings), events: events,
+            resolver: resolver, maintenance: maintenance, apiToken: configuration.apiToken)
         return Composition(
-            configuration: configuration, database: database, events: events,
-            settings: SettingsService(database: database),
-            queue: ThumbnailJobQueue(database: database, wake: WakeSignal(), leaseDuration: .seconds(configuration.jobLeaseSeconds)),
-            thumbnails: ThumbnailService(database: database, layout: configuration.layout, events: events, logger: logger),
-            relay: relay, logger: logger)
-    }
-
-    var ingest: FrameIngest {
-        FrameIngest(database: database, layout: configuration.layout, settings: settings, queue: queue, events: events, logger: logger)
+            configuration: configuration, database: database, events: events, relay: relay, settings: settings, queue: queue,
+            thumbnails: thumbnails, ingest: ingest, maintenance: maintenance, resolver: resolver, rejections: rejections,
+            apiServices: apiServices, logger: logger)
     }
 
     /// The thumbnail worker of this process.
@@ -48,26 +71,6 @@ struct Composition: Sendable {
     /// Wakes this process's worker when another process queues a job (PostgreSQL NOTIFY).
     var jobNotificationListener: (any Service)? {
         database.engine == .postgresql ? JobNotificationListener(database: database, wake: queue.wake, logger: logger) : nil
-    }
-
-    var maintenance: ThumbnailMaintenance {
-        ThumbnailMaintenance(database: database, layout: configuration.layout, settings: settings, queue: queue,
-                             events: events, logger: logger)
-    }
-
-    var apiServices: APIServices {
-        APIServices(
-            engine: database.engine,
-            cameras: CameraService(database: database, layout: configuration.layout, events: events, rejections: rejections),
-            timelapses: TimelapseService(database: database, layout: configuration.layout, settings: settings,
-                                         thumbnails: thumbnails, events: events),
-            frames: FrameService(database: database, layout: configuration.layout, events: events),
-            ingest: ingest, settings: settings, queue: queue,
-            performance: ThumbnailPerformanceService(database: database, settings: settings), events: events,
-            resolver: ImageVariantResolver(database: database, layout: configuration.layout, settings: settings, queue: queue,
-                                           events: events, logger: logger),
-            maintenance: maintenance,
-            apiToken: configuration.apiToken)
     }
 
     /// Grabs frames from cameras with a URL and a running timelapse.
@@ -82,22 +85,43 @@ struct Composition: Sendable {
         if let relay { services.append(relay.listener(bus: events)) }
         return services
     }
+
+    /// What `serve` runs beside the HTTP server, in start order (shut down in reverse).
+    var serverServices: [any Service] {
+        var services = infrastructureServices
+        services.append(resolver.cacheInvalidation)
+        if let listener = jobNotificationListener { services.append(listener) }
+        services.append(worker)
+        services.append(captureScheduler)
+        services.append(RegenerationMonitor(maintenance: maintenance))
+        return services
+    }
 }
 
-/// Builds the HTTP application of `serve` (tests build the same one).
-func buildApplication(_ configuration: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
-    let composition = try await Composition.make(configuration, logger: logger)
-    let apiServices = composition.apiServices
-    let router = buildRouter(apiServices)
-    var services = composition.infrastructureServices
-    services.append(apiServices.resolver.cacheInvalidation)
-    if let listener = composition.jobNotificationListener { services.append(listener) }
-    services.append(composition.worker)
-    services.append(composition.captureScheduler)
-    services.append(RegenerationMonitor(maintenance: composition.maintenance))
+/// The database's LISTEN/NOTIFY as the event relay's channel (a no-op on SQLite, where one process owns the file).
+struct DatabaseNotifications: NotificationChannel {
+    let database: TimelapserDatabase
+
+    func notify(channel: String, payload: String) async throws {
+        try await database.notify(channel: channel, payload: payload)
+    }
+
+    func listen(channel: String, onPayload: @Sendable (String) async -> Void) async throws {
+        try await database.listen(channel: channel, onPayload: onPayload)
+    }
+}
+
+/// Builds the HTTP application of `serve` (tests and the pipeline benchmark build the same one).
+func buildApplication(_ composition: Composition) -> some ApplicationProtocol {
+    let configuration = composition.configuration
     return Application(
-        router: router,
+        router: buildRouter(composition.apiServices),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Timelapser"),
-        services: services,
-        logger: logger)
+        services: composition.serverServices,
+        logger: composition.logger)
+}
+
+/// Builds the HTTP application of `serve` from its configuration.
+func buildApplication(_ configuration: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    buildApplication(try await Composition.make(configuration, logger: logger))
 }

@@ -1,8 +1,11 @@
 import ArgumentParser
-import Capture
+import CameraCapture
+import Catalog
+import Database
+import DataDirectory
 import Foundation
 import Logging
-import Storage
+import TimelapserCore
 
 /// `timelapser import --camera ID DIR`: ingests a folder of existing frames through the same code as captures
 /// (corruption detection, reference names, image rows, thumbnail jobs). Frames are taken in modification-time
@@ -10,7 +13,7 @@ import Storage
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Ingest existing frames from a folder.")
 
-    @OptionGroup var options: ServerOptions
+    @OptionGroup var options: StorageOptions
     @Option(help: "Camera id.") var camera: Int64
     @Flag(name: .customLong("start-timelapse"), help: "Start a timelapse (dated by the oldest frame) when the camera has none running.")
     var startTimelapse = false

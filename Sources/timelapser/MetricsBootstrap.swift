@@ -1,6 +1,10 @@
+import Database
+import ImageServing
+import Maintenance
 import Metrics
 import Prometheus
-import Thumbnails
+import ThumbnailJobs
+import TimelapserCore
 
 /// Installs the Prometheus backend of swift-metrics, once per process: `MetricsSystem.bootstrap` traps when
 /// called twice, and tests build the application many times in one process.

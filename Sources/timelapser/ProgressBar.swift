@@ -1,4 +1,5 @@
 import Foundation
+import TimelapserCore
 
 /// A one-line progress bar on a terminal; a line every few seconds when the output is not one.
 final class ProgressBar: @unchecked Sendable {

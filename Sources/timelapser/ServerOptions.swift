@@ -1,37 +1,61 @@
 import ArgumentParser
+import Database
+import DataDirectory
 import Foundation
-import Storage
+import TimelapserCore
 
-/// Options shared by `serve`, `worker` and the maintenance commands; each falls back to its
-/// `TIMELAPSER_*` environment variable.
-struct ServerOptions: ParsableArguments {
-    @Option(help: "Address to bind (env TIMELAPSER_HOST).") var host: String?
-    @Option(help: "Port to listen on (env TIMELAPSER_PORT).") var port: Int?
+/// Where the data lives: every command takes these; each falls back to its `TIMELAPSER_*` environment variable.
+struct StorageOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (env TIMELAPSER_DATA_DIR).") var dataDir: String?
     @Option(name: .customLong("database-url"),
             help: "sqlite:///path or postgres://user@host/db (env TIMELAPSER_DATABASE_URL; default SQLite in the data dir).")
     var databaseURL: String?
-    @Option(help: "Thumbnail jobs run at once (default: number of cores).") var workers: Int?
-    @Option(name: .customLong("api-token"), help: "Bearer token required for non-GET API requests (env TIMELAPSER_API_TOKEN).")
-    var apiToken: String?
 
+    /// The configuration of a process that serves nothing (maintenance, import): defaults for the rest.
     func resolved(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
         let dataDir = dataDir ?? environment["TIMELAPSER_DATA_DIR"] ?? "./data"
         let layout = DataLayout(root: dataDir)
         let url = databaseURL ?? environment["TIMELAPSER_DATABASE_URL"]
         let location = try url.map { try DatabaseLocation(url: $0) } ?? .sqlite(path: layout.root + "/timelapser.sqlite")
+        let lease = Int(environment["TIMELAPSER_JOB_LEASE_SECONDS"] ?? "") ?? 30
+        guard (2...3600).contains(lease) else { throw ValidationError("TIMELAPSER_JOB_LEASE_SECONDS must be 2-3600") }
+        return AppConfiguration(host: "127.0.0.1", port: 8080, layout: layout, database: location,
+                                workers: ProcessInfo.processInfo.activeProcessorCount, apiToken: nil, jobLeaseSeconds: lease)
+    }
+}
+
+/// How many thumbnail jobs run at once: `serve` and `worker`.
+struct WorkerOptions: ParsableArguments {
+    @Option(help: "Thumbnail jobs run at once (default: number of cores).") var workers: Int?
+
+    func apply(to configuration: inout AppConfiguration) throws {
+        let workers = workers ?? ProcessInfo.processInfo.activeProcessorCount
+        guard (1...64).contains(workers) else { throw ValidationError("workers must be 1-64") }
+        configuration.workers = workers
+    }
+}
+
+/// The options of `serve`: storage, workers, and the HTTP listener.
+struct ServerOptions: ParsableArguments {
+    @OptionGroup var storage: StorageOptions
+    @OptionGroup var worker: WorkerOptions
+    @Option(help: "Address to bind (env TIMELAPSER_HOST).") var host: String?
+    @Option(help: "Port to listen on (env TIMELAPSER_PORT).") var port: Int?
+    @Option(name: .customLong("api-token"), help: "Bearer token required for non-GET API requests (env TIMELAPSER_API_TOKEN).")
+    var apiToken: String?
+
+    func resolved(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
+        var configuration = try storage.resolved(environment: environment)
+        try worker.apply(to: &configuration)
         let portText = port.map(String.init) ?? environment["TIMELAPSER_PORT"] ?? "8080"
         guard let port = Int(portText), (0...65535).contains(port) else {
             throw ValidationError("port must be 0-65535")
         }
-        let workers = workers ?? ProcessInfo.processInfo.activeProcessorCount
-        guard (1...64).contains(workers) else { throw ValidationError("workers must be 1-64") }
+        configuration.port = port
+        configuration.host = host ?? environment["TIMELAPSER_HOST"] ?? "127.0.0.1"
         let token = apiToken ?? environment["TIMELAPSER_API_TOKEN"]
-        let lease = Int(environment["TIMELAPSER_JOB_LEASE_SECONDS"] ?? "") ?? 30
-        guard (2...3600).contains(lease) else { throw ValidationError("TIMELAPSER_JOB_LEASE_SECONDS must be 2-3600") }
-        return AppConfiguration(
-            host: host ?? environment["TIMELAPSER_HOST"] ?? "127.0.0.1", port: port, layout: layout,
-            database: location, workers: workers, apiToken: (token?.isEmpty ?? true) ? nil : token, jobLeaseSeconds: lease)
+        configuration.apiToken = (token?.isEmpty ?? true) ? nil : token
+        return configuration
     }
 }
 

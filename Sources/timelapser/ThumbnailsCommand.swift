@@ -1,11 +1,15 @@
 import ArgumentParser
+import Database
+import DataDirectory
 import Events
 import Foundation
 import HTTPAPI
+import ImageServing
 import Logging
+import Maintenance
 import ServiceLifecycle
-import Storage
-import Thumbnails
+import ThumbnailJobs
+import TimelapserCore
 
 /// `timelapser thumbnails …`: the maintenance operations of the API, same services, from a terminal.
 struct ThumbnailsCommand: AsyncParsableCommand {
@@ -20,7 +24,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
 
     /// Builds the services as `serve` does and runs `body` with the database client running.
     static func withMaintenance<R: Sendable>(
-        _ options: ServerOptions, _ body: @Sendable (Composition, ThumbnailMaintenance) async throws -> R
+        _ options: StorageOptions, _ body: @Sendable (Composition, ThumbnailMaintenance) async throws -> R
     ) async throws -> R {
         let configuration = try options.resolved()
         var logger = Logger(label: "timelapser-thumbnails")
@@ -46,7 +50,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
 
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Coverage, disk usage, orphans (last scan) and job counts.")
-        @OptionGroup var options: ServerOptions
+        @OptionGroup var options: StorageOptions
         @OptionGroup var output: Output
         @Option(help: "One timelapse's statistics.") var timelapse: Int64?
 
@@ -77,7 +81,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check every variant file; clear missing ones; rewrite counts.")
-        @OptionGroup var options: ServerOptions
+        @OptionGroup var options: StorageOptions
         @OptionGroup var output: Output
         @Option(help: "Only this timelapse.") var timelapse: Int64?
         @Flag(help: "Also decode every file (slower).") var deep = false
@@ -99,7 +103,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
 
     struct Repair: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Link orphaned variant files back to their images; delete those matching none.")
-        @OptionGroup var options: ServerOptions
+        @OptionGroup var options: StorageOptions
         @OptionGroup var output: Output
 
         func run() async throws {
@@ -116,7 +120,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
 
     struct Cleanup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete orphaned variant files that match no image.")
-        @OptionGroup var options: ServerOptions
+        @OptionGroup var options: StorageOptions
         @OptionGroup var output: Output
         @Flag(name: .customLong("dry-run"), help: "Only list what would be deleted.") var dryRun = false
 
@@ -137,7 +141,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
     struct DeleteAll: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "delete-all",
                                                         abstract: "Delete every thumbnail and small; frames are kept.")
-        @OptionGroup var options: ServerOptions
+        @OptionGroup var options: StorageOptions
         @OptionGroup var output: Output
         @Flag(help: "Confirm: without it nothing is deleted.") var yes = false
 
@@ -164,7 +168,7 @@ extension ThumbnailsCommand {
     /// jobs are done; `--detach` only queues.
     struct Regenerate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Regenerate thumbnails (all, or one timelapse) and follow progress.")
-        @OptionGroup var options: ServerOptions
+        @OptionGroup var options: StorageOptions
         @OptionGroup var output: Output
         @Option(help: "Only this timelapse's images (no session: bulk jobs for the timelapse).") var timelapse: Int64?
         @Flag(name: .customLong("missing-only"), help: "Only images missing a variant (default: every image).") var missingOnly = false
@@ -189,7 +193,7 @@ extension ThumbnailsCommand {
                     if !json { print("session \(start.sessionId): \(start.jobsQueued) jobs queued, \(start.skippedWithActiveJob) images already had a job") }
                     follow = {
                         let final = try await Self.followSession(maintenance, json: json)
-                        emit(MaintenanceJSON.progress(final), text: "session \(start.sessionId) \(final.status ?? "ended"): "
+                        emit(MaintenanceJSON.progress(final), text: "session \(start.sessionId) \(final.status?.rawValue ?? "ended"): "
                              + "\(final.completed) completed, \(final.failed) failed, \(final.cancelled) cancelled",
                              json: json, operation: "regenerate", started: started)
                     }
@@ -232,7 +236,7 @@ extension ThumbnailsCommand {
         static func followTimelapse(_ composition: Composition, timelapse: Int64, total: Int, json: Bool) async throws {
             let bar = ProgressBar(quiet: json)
             while true {
-                let active = try await composition.database.read { try await MaintenanceStore.activeJobs($0, timelapseId: timelapse) }
+                let active = try await composition.maintenance.activeJobs(timelapseId: timelapse)
                 bar.show(done: max(0, total - active), total: total, rate: nil)
                 if active == 0 { break }
                 try await Task.sleep(for: .milliseconds(250))

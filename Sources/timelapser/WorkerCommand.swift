@@ -7,10 +7,12 @@ import ServiceLifecycle
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run a thumbnail worker only.")
 
-    @OptionGroup var options: ServerOptions
+    @OptionGroup var storage: StorageOptions
+    @OptionGroup var worker: WorkerOptions
 
     func run() async throws {
-        let configuration = try options.resolved()
+        var configuration = try storage.resolved()
+        try worker.apply(to: &configuration)
         var logger = Logger(label: "timelapser-worker")
         logger.logLevel = .info
         let composition = try await Composition.make(configuration, logger: logger)

@@ -1,15 +1,19 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Storage
-import Synchronization
+@testable import TimelapserCore
+import DataDirectory
 import TestSupport
+@testable import CameraCapture
+import Database
+@testable import Catalog
+import Synchronization
 import Testing
-@testable import Capture
 
 /// Camera grabbing against real cameras on loopback: GStreamer's RTSP server (python3-gi) and a python HTTP
 /// snapshot server, through the real application.
@@ -34,7 +38,7 @@ struct CameraCaptureTests {
             let blank = try await Self.cameraWithTimelapse(client, name: "blank", url: "http://127.0.0.1:\(snapshots.port)/flat.jpg")
 
             // Frames arrive on schedule, with thumbnails.
-            try await Self.waitUntil("both cameras have 3 frames with thumbnails") {
+            try await waitUntil("both cameras have 3 frames with thumbnails") {
                 let streamThumbnails = try await Self.timelapse(client, stream.timelapse)["thumbnail_count"] as? Int ?? 0
                 let snapshotThumbnails = try await Self.timelapse(client, snapshot.timelapse)["thumbnail_count"] as? Int ?? 0
                 return streamThumbnails >= 3 && snapshotThumbnails >= 3
@@ -59,7 +63,7 @@ struct CameraCaptureTests {
             #expect(streamCamera["rtsp_url"] as? String == "rtsp://viewer:***@127.0.0.1:\(rtsp.port)/stream")
 
             // A flat grey frame is refused by corruption detection and counted, never stored.
-            try await Self.waitUntil("the blank camera's frames are rejected") {
+            try await waitUntil("the blank camera's frames are rejected") {
                 try await Self.camera(client, blank.camera)["frames_rejected"] as? Int ?? 0 >= 2
             }
             let blankCamera = try await Self.camera(client, blank.camera)
@@ -71,13 +75,13 @@ struct CameraCaptureTests {
             // The RTSP camera goes down: it reports failures, without its password; the other camera keeps going.
             rtsp.stop()
             let snapshotFramesAtStop = try await Self.timelapse(client, snapshot.timelapse)["image_count"] as? Int ?? 0
-            try await Self.waitUntil("the RTSP camera reports failures") {
+            try await waitUntil("the RTSP camera reports failures") {
                 try await Self.camera(client, stream.camera)["consecutive_failures"] as? Int ?? 0 >= 2
             }
             let down = try await Self.camera(client, stream.camera)
             let lastError = try #require(down["last_error"] as? String)
             #expect(!lastError.contains("s3cret"), "\(lastError)")
-            try await Self.waitUntil("the snapshot camera keeps capturing") {
+            try await waitUntil("the snapshot camera keeps capturing") {
                 try await Self.timelapse(client, snapshot.timelapse)["image_count"] as? Int ?? 0 >= snapshotFramesAtStop + 2
             }
             #expect(try await Self.camera(client, snapshot.camera)["consecutive_failures"] as? Int == 0)
@@ -86,7 +90,7 @@ struct CameraCaptureTests {
             let streamFramesWhileDown = try await Self.timelapse(client, stream.timelapse)["image_count"] as? Int ?? 0
             let restarted = try await RTSPTestServer.start(python: tools.python, port: rtsp.port)
             defer { restarted.stop() }
-            try await Self.waitUntil("the RTSP camera recovers") {
+            try await waitUntil("the RTSP camera recovers") {
                 let failures = try await Self.camera(client, stream.camera)["consecutive_failures"] as? Int
                 let frames = try await Self.timelapse(client, stream.timelapse)["image_count"] as? Int ?? 0
                 return failures == 0 && frames > streamFramesWhileDown
@@ -155,7 +159,7 @@ struct CameraCaptureTests {
         let stopping = Mutex(clock.now)
         try await withTestServer(.sqlite) { client, _ in
             _ = try await Self.cameraWithTimelapse(client, name: "mute", url: "rtsp://127.0.0.1:\(silent.port)/stream")
-            try await Self.waitUntil("an ffmpeg grab is running") { !ChildProcesses.ffmpeg(port: silent.port).isEmpty }
+            try await waitUntil("an ffmpeg grab is running") { !ChildProcesses.ffmpeg(port: silent.port).isEmpty }
             stopping.withLock { $0 = clock.now }
         }
         // The grab's own timeout is 10 s: returning sooner means shutdown killed it.
@@ -201,15 +205,6 @@ struct CameraCaptureTests {
         return images.compactMap { ($0["captured_at"] as? String).flatMap { try? Date($0, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)) } }.sorted()
     }
 
-    static func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-        Issue.record("timed out waiting: \(what)")
-        throw CancellationError()
-    }
 }
 
 /// ffmpeg and a python3 that can load GStreamer's RTSP server.

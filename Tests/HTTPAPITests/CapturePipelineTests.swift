@@ -1,10 +1,12 @@
+import Database
+import DataDirectory
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Storage
-import TestSupport
 import Testing
+import TestSupport
+import TimelapserCore
 
 @Suite("Capture ingest and the thumbnail pipeline over real HTTP")
 struct CapturePipelineTests {

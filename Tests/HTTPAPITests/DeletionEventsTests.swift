@@ -1,9 +1,11 @@
+import Database
+import DataDirectory
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Storage
-import TestSupport
 import Testing
+import TestSupport
+import TimelapserCore
 
 @Suite("Deletions are announced, and served images follow at once")
 struct DeletionEventsTests {

@@ -1,10 +1,12 @@
+import Database
+import DataDirectory
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Storage
-import TestSupport
 import Testing
+import TestSupport
+import TimelapserCore
 
 @Suite("Entities API over real HTTP")
 struct EntityAPITests {

@@ -1,3 +1,5 @@
+import Database
+import DataDirectory
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -5,9 +7,10 @@ import HummingbirdTesting
 import Imaging
 import Logging
 import NIOCore
-import Storage
-import TestSupport
+import SQLKit
 import Testing
+import TestSupport
+import TimelapserCore
 
 @Suite("Image serving: cascade, HTTP caching, ranges, batch, confinement")
 struct ImageServingTests {
@@ -53,7 +56,7 @@ struct ImageServingTests {
         var logger = Logger(label: "test-sql")
         logger.logLevel = .warning
         let database = try await TimelapserDatabase.open(fixture.location, logger: logger)
-        try await database.withRunningClient { try await database.execute(unsafeSQL: statement) }
+        try await database.withRunningClient { try await database.read { db in try await db.raw(SQLQueryString(statement)).run() } }
         await database.close()
     }
 

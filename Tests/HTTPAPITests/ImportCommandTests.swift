@@ -1,7 +1,9 @@
+import Database
+import DataDirectory
 import Foundation
-import Storage
-import TestSupport
 import Testing
+import TestSupport
+import TimelapserCore
 
 @Suite("timelapser import")
 struct ImportCommandTests {

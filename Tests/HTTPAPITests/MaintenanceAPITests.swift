@@ -1,10 +1,12 @@
+import Database
+import DataDirectory
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Storage
-import TestSupport
 import Testing
+import TestSupport
+import TimelapserCore
 
 /// Thumbnail maintenance over real HTTP: real captures, the real worker, then broken state crafted on disk.
 @Suite("Thumbnail maintenance API")

@@ -1,10 +1,12 @@
+import Database
+import DataDirectory
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Storage
-import TestSupport
 import Testing
+import TestSupport
+import TimelapserCore
 
 @Suite("Settings rules for variants, with the real worker")
 struct SettingsRulesTests {

@@ -1,10 +1,13 @@
+import Database
+import DataDirectory
 import Foundation
+import HTTPAPI
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Storage
 import TestSupport
 @testable import timelapser
+import TimelapserCore
 
 /// Runs the real application (the one `timelapser serve` builds) on a fresh database and data directory,
 /// over real HTTP on loopback.
@@ -61,4 +64,3 @@ enum RouteListing {
     }
 }
 
-import HTTPAPI

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import Imaging
 
 /// Deterministic pseudo-random numbers for synthetic frames.
@@ -69,16 +70,6 @@ enum Synth {
 }
 
 /// A fresh temporary directory, removed by `cleanup()`.
-struct TempDir {
-    let path: String
-    init() {
-        path = NSTemporaryDirectory() + "imaging-tests-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
-    func list() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
-}
-
 /// Segment markers before the first scan.
 func markersBeforeScan(_ jpeg: [UInt8]) -> [UInt8] {
     var markers: [UInt8] = []

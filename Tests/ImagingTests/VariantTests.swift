@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import TestSupport
 @testable import Imaging
+import Testing
 
 @Suite struct VariantTests {
     let generator = VariantGenerator()

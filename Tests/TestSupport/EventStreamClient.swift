@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import TimelapserCore
 
 /// One event read off `GET /api/events`.
 public struct ReceivedEvent: Sendable {
@@ -8,6 +9,12 @@ public struct ReceivedEvent: Sendable {
     public var type: String
     public var data: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(raw.utf8))) as? [String: Any] ?? [:] }
     public var raw: String
+
+    /// The typed event the server's own consumers decode; nil when the wire text does not decode (a test failure).
+    public var event: ServerEvent? {
+        guard let kind = ServerEvent.Kind(rawValue: type) else { return nil }
+        return try? ServerEvent(kind: kind, data: raw)
+    }
 }
 
 /// A real Server-Sent Events client over HTTP, for tests: connects, then collects events as they arrive.

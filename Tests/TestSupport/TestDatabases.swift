@@ -1,6 +1,9 @@
+import Database
+import DataDirectory
 import Foundation
 import Logging
-import Storage
+import SQLKit
+import TimelapserCore
 
 /// The engines a test runs on: SQLite always, PostgreSQL when `TIMELAPSER_TEST_POSTGRES_URL` is set
 /// (`make test` starts a throwaway cluster and sets it). With `TIMELAPSER_REQUIRE_POSTGRES=1` a missing
@@ -50,7 +53,7 @@ public struct TestDatabase: Sendable {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
         let admin = try await TimelapserDatabase.open(try DatabaseLocation(url: base), logger: logger)
         try await admin.withRunningClient {
-            try await admin.execute(unsafeSQL: "CREATE DATABASE \(name)")
+            try await admin.read { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
         }
         guard let slash = base.lastIndex(of: "/") else { throw TestSetupError("bad URL \(base)") }
         return String(base[..<slash]) + "/" + name

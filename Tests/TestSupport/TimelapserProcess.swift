@@ -1,5 +1,7 @@
+import Database
+import DataDirectory
 import Foundation
-import Storage
+import TimelapserCore
 
 /// The real `timelapser` binary run as a child process (built by `swift build --build-tests`).
 public final class TimelapserProcess: @unchecked Sendable {

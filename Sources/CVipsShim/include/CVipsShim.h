@@ -14,7 +14,6 @@ int tl_vips_startup(const char *argv0);
 /* Copies and clears libvips' (global, accumulating) error buffer. The caller
  * frees the result with tl_free. Never NULL. */
 char *tl_vips_error_take(void);
-void tl_vips_error_clear(void);
 void tl_free(void *p);
 void tl_unref(VipsImage *image);
 
@@ -29,14 +28,6 @@ int tl_colourspace(VipsImage *in, VipsImage **out, VipsInterpretation space);
 int tl_icc_to_srgb(VipsImage *in, VipsImage **out);
 int tl_cast_uchar(VipsImage *in, VipsImage **out);
 int tl_extract_bands(VipsImage *in, VipsImage **out, int first, int n);
-int tl_copy_interpretation(VipsImage *in, VipsImage **out,
-                           VipsInterpretation interpretation);
-int tl_resize_lanczos3(VipsImage *in, VipsImage **out, double hscale, double vscale);
-int tl_autorot(VipsImage *in, VipsImage **out);
-/* quality 1..100; strip != 0 drops all metadata. Free *buf with tl_free. */
-int tl_jpegsave_buffer(VipsImage *in, void **buf, size_t *len, int quality, int strip);
-/* Attaches libvips' built-in sRGB profile (used by tests to make ICC-tagged input). */
-int tl_icc_export_srgb(VipsImage *in, VipsImage **out);
 
 int tl_image_width(const VipsImage *image);
 int tl_image_height(const VipsImage *image);

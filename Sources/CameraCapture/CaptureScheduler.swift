@@ -1,0 +1,193 @@
+import Database
+import Catalog
+import Foundation
+import Logging
+import ServiceLifecycle
+import TimelapserCore
+
+/// Grabs frames from every camera that has a URL and a running timelapse, each on its own schedule, and feeds them
+/// through ``FrameIngest`` like an upload. The camera list is polled; a camera whose URL, interval or timelapse
+/// changes gets a fresh schedule. Graceful shutdown cancels every camera loop, which kills running ffmpeg children.
+public struct CaptureScheduler: Service {
+    let database: TimelapserDatabase
+    let ingest: FrameIngest
+    let grabber: FrameGrabber
+    let rejections: RejectedFrameCounter
+    let pollInterval: Duration
+    let logger: Logger
+
+    /// - Parameter pollInterval: how often the camera list is read; a new camera's first grab waits at most this long.
+    public init(database: TimelapserDatabase, ingest: FrameIngest, grabber: FrameGrabber = FrameGrabber(),
+                rejections: RejectedFrameCounter, pollInterval: Duration = .seconds(1), logger: Logger) {
+        self.database = database
+        self.ingest = ingest
+        self.grabber = grabber
+        self.rejections = rejections
+        self.pollInterval = pollInterval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await supervise() }
+    }
+
+    /// Keeps one loop per capturable camera until cancelled, then cancels them all and waits for them.
+    func supervise() async {
+        var loops: [Int64: (target: CaptureTarget, task: Task<Void, Never>)] = [:]
+        while !Task.isCancelled {
+            if let targets = await currentTargets() {
+                for (id, loop) in loops where targets[id] != loop.target {
+                    loop.task.cancel()
+                    loops[id] = nil
+                }
+                for (id, target) in targets where loops[id] == nil {
+                    let loop = CameraCaptureLoop(target: target, scheduler: self)
+                    loops[id] = (target, Task { await loop.run() })
+                }
+            }
+            try? await Task.sleep(for: pollInterval)
+        }
+        for loop in loops.values { loop.task.cancel() }
+        for loop in loops.values { await loop.task.value }
+    }
+
+    /// Cameras to capture now, by id; nil when the list could not be read (the running loops are kept).
+    func currentTargets() async -> [Int64: CaptureTarget]? {
+        do {
+            let cameras = try await database.read { try await CameraStore.fetchAll($0) }
+            return Dictionary(uniqueKeysWithValues: cameras.compactMap { camera in
+                CaptureTarget(camera).map { (camera.id, $0) }
+            })
+        } catch {
+            logger.warning("capture scheduler could not read cameras", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+}
+
+/// What one camera loop captures; any change restarts the camera's schedule.
+struct CaptureTarget: Equatable, Sendable {
+    let cameraId: Int64
+    let url: String
+    let intervalSeconds: Int
+    let timelapseId: Int64
+
+    init?(_ camera: CameraRecord) {
+        guard let url = camera.rtspUrl, !url.isEmpty, let timelapseId = camera.activeTimelapseId else { return nil }
+        self.cameraId = camera.id
+        self.url = url
+        self.intervalSeconds = max(1, camera.captureIntervalSeconds)
+        self.timelapseId = timelapseId
+    }
+
+    /// A grab may take longer than the interval (an RTSP stream waits for a key frame), but not forever.
+    var grabTimeout: Duration { .seconds(min(max(10, 2 * intervalSeconds), 30)) }
+}
+
+/// One camera's schedule: grabs at start + k·interval (no drift), retries a failing camera with backoff
+/// (1 s, 2 s, 4 s … 30 s, never later than the next scheduled grab), and records its health.
+struct CameraCaptureLoop: Sendable {
+    let target: CaptureTarget
+    let scheduler: CaptureScheduler
+    static let maxBackoff = Duration.seconds(30)
+
+    enum Outcome { case stored, skipped, failed, cancelled }
+
+    var logger: Logger {
+        var logger = scheduler.logger
+        logger[metadataKey: "camera_id"] = "\(target.cameraId)"
+        return logger
+    }
+
+    func run() async {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let interval = Duration.seconds(target.intervalSeconds)
+        var failures = 0
+        var attemptAt = start
+        while true {
+            do { try await clock.sleep(until: attemptAt) } catch { return }
+            let outcome = await attempt()
+            if outcome == .cancelled || Task.isCancelled { return }
+            let now = clock.now
+            let nextSlot = start + interval * (Int((now - start) / interval) + 1)
+            switch outcome {
+            case .failed:
+                failures += 1
+                attemptAt = min(nextSlot, now + Self.backoff(afterFailures: failures))
+            case .stored:
+                failures = 0
+                attemptAt = nextSlot
+            case .skipped, .cancelled:
+                attemptAt = nextSlot
+            }
+        }
+    }
+
+    static func backoff(afterFailures failures: Int) -> Duration {
+        min(.seconds(1 << min(failures - 1, 5)), maxBackoff)
+    }
+
+    /// Grabs and ingests one frame. A grab never waits on the thumbnail worker: ingest only queues a job.
+    func attempt() async -> Outcome {
+        let capturedAt = Date()
+        let bytes: [UInt8]
+        do {
+            let limit = try await scheduler.ingest.uploadLimit()
+            bytes = try await scheduler.grabber.grab(target.url, limit: limit, timeout: target.grabTimeout)
+        } catch {
+            if Task.isCancelled || error is CancellationError { return .cancelled }
+            return await failed(CredentialMask.redact("\(error)", secretsOf: target.url))
+        }
+        do {
+            _ = try await scheduler.ingest.ingest(cameraId: target.cameraId, bytes: bytes, capturedAt: capturedAt)
+        } catch CatalogError.duplicateFrame {
+            // A frame of this second exists already (a slow grab at a 1 s interval): nothing is wrong with the camera.
+            logger.debug("grabbed frame skipped: one of the same second exists")
+            return .skipped
+        } catch CatalogError.noRunningTimelapse, CatalogError.cameraNotFound {
+            return .skipped // the timelapse ended or the camera went; the scheduler stops this loop
+        } catch CatalogError.frameRejected(let reason, let message, _) {
+            let total = scheduler.rejections.record(cameraId: target.cameraId)
+            // A blank stream repeats at every interval: the first rejection and every 20th are warnings.
+            logger.log(level: total == 1 || total.isMultiple(of: 20) ? .warning : .debug,
+                       "grabbed frame rejected by corruption detection",
+                       metadata: ["reason": "\(reason)", "frames_rejected": "\(total)"])
+            return await failed("frame rejected (\(reason)): \(message)")
+        } catch {
+            if Task.isCancelled { return .cancelled }
+            return await failed(CredentialMask.redact("\(error)", secretsOf: target.url))
+        }
+        await recordHealth(error: nil)
+        return .stored
+    }
+
+    func failed(_ message: String) async -> Outcome {
+        if Task.isCancelled { return .cancelled }
+        if let failures = await recordHealth(error: message), failures == 1 || failures.isMultiple(of: 20) {
+            logger.warning("camera capture failed", metadata: ["error": "\(message)", "consecutive_failures": "\(failures)"])
+        }
+        return .failed
+    }
+
+    /// Writes the attempt's outcome to the camera row; returns the camera's consecutive failures.
+    @discardableResult
+    func recordHealth(error: String?) async -> Int? {
+        let before: Int
+        do {
+            before = try await scheduler.database.transaction { db in
+                let before = try await CameraStore.fetchOne(db, id: target.cameraId)?.consecutiveFailures ?? 0
+                try await CameraStore.recordCapture(db, id: target.cameraId, success: error == nil, error: error, at: Date())
+                return before
+            }
+        } catch {
+            logger.warning("camera health not recorded", metadata: ["error": "\(error)"])
+            return nil
+        }
+        guard error != nil else {
+            if before > 0 { logger.info("camera recovered", metadata: ["after_failures": "\(before)"]) }
+            return 0
+        }
+        return before + 1
+    }
+}

@@ -1,0 +1,128 @@
+import Database
+import DataDirectory
+import Events
+import Foundation
+import Imaging
+import Logging
+import ThumbnailJobs
+import TimelapserCore
+
+/// The result of accepting a frame, as `POST /api/cameras/{id}/captures` answers it.
+public struct IngestedFrame: Sendable {
+    public var image: ImageRecord
+    public var thumbnailJobId: Int64?
+}
+
+/// Accepts camera frames: corruption detection, an atomic no-clobber write under its `DataLayout` path, then the
+/// image row and its thumbnail job in one transaction, then `image_captured`. HTTP uploads, folder imports and
+/// camera grabs all come through here.
+public struct FrameIngest: Sendable {
+    let database: TimelapserDatabase
+    let layout: DataLayout
+    let settings: SettingsService
+    let queue: ThumbnailJobQueue
+    let events: EventBus
+    let logger: Logger
+    let owner = TempOwner(workerID: "ingest-" + TempOwner.currentWorkerID(), jobID: 0)
+
+    public init(database: TimelapserDatabase, layout: DataLayout, settings: SettingsService, queue: ThumbnailJobQueue,
+                events: EventBus, logger: Logger) {
+        self.database = database
+        self.layout = layout
+        self.settings = settings
+        self.queue = queue
+        self.events = events
+        self.logger = logger
+    }
+
+    /// The largest body a capture may have (`max_upload_bytes`).
+    public func uploadLimit() async throws -> Int {
+        try await settings.current().maxUploadBytes
+    }
+
+    /// Ingests one frame for the camera's running timelapse. Nothing is stored when it throws.
+    public func ingest(cameraId: Int64, bytes: [UInt8], capturedAt: Date? = nil) async throws -> IngestedFrame {
+        let settings = try await settings.current()
+        guard bytes.count <= settings.maxUploadBytes else { throw CatalogError.uploadTooLarge(limit: settings.maxUploadBytes) }
+        let (camera, timelapse) = try await target(cameraId: cameraId)
+        let capturedAt = capturedAt ?? Date()
+        guard capturedAt >= timelapse.startedAt.addingTimeInterval(-1) else {
+            throw CatalogError.invalidField(field: "captured_at", message: "is before the timelapse started")
+        }
+        let inspection = try inspect(bytes, settings: settings)
+
+        let zone = settings.timeZone
+        let name = DataLayout.frameName(
+            timelapseId: timelapse.id,
+            dayNumber: DataLayout.dayNumber(startedAt: timelapse.startedAt, capturedAt: capturedAt, timeZone: zone),
+            clock: DataLayout.clock(capturedAt, timeZone: zone))
+        let relative = DataLayout.framesDirectory(cameraId: camera.id, timelapseId: timelapse.id) + "/" + name
+        guard let absolute = layout.absolutePath(relative) else { throw CatalogError.invalidField(field: "file_path", message: "invalid") }
+        guard try AtomicFile.writeNew(bytes, to: absolute, owner: owner) else { throw CatalogError.duplicateFrame(fileName: name) }
+
+        let wantsThumbnails = settings.generateThumbnails && camera.generateThumbnails
+        let dayNumber = DataLayout.dayNumber(startedAt: timelapse.startedAt, capturedAt: capturedAt, timeZone: zone)
+        let stored: CaptureStore.StoredFrame
+        do {
+            stored = try await database.transaction { db in
+                try await CaptureStore.insertFrame(
+                    db, timelapseId: timelapse.id, cameraId: camera.id, filePath: relative, capturedAt: capturedAt,
+                    dayNumber: dayNumber, fileSize: Int64(bytes.count), width: inspection.probe.uprightWidth,
+                    height: inspection.probe.uprightHeight,
+                    job: wantsThumbnails ? ThumbnailJobQueue.request(.medium) : nil, at: Date())
+            }
+        } catch {
+            unlink(absolute)
+            if case DatabaseError.conflict = error { throw CatalogError.duplicateFrame(fileName: name) }
+            throw error
+        }
+        if let jobError = stored.jobError {
+            // A failed enqueue never fails the capture: the frame is kept, verify or a regeneration queues it later.
+            logger.warning("capture kept, thumbnail job not queued", metadata: ["image_id": "\(stored.image.id)", "error": "\(jobError)"])
+        }
+        let result = IngestedFrame(image: stored.image, thumbnailJobId: stored.jobId)
+        ThumbnailMetrics.captureAccepted()
+        if result.thumbnailJobId != nil { queue.wake.signal() }
+        await events.publish(.imageCaptured(ImageCaptured(
+            imageId: result.image.id, timelapseId: timelapse.id, cameraId: camera.id, capturedAt: result.image.capturedAt,
+            dayNumber: result.image.dayNumber, thumbnailJobId: result.thumbnailJobId)))
+        return result
+    }
+
+    func target(cameraId: Int64) async throws -> (CameraRecord, TimelapseRecord) {
+        try await database.read { db in
+            guard let camera = try await CameraStore.fetchOne(db, id: cameraId) else { throw CatalogError.cameraNotFound(cameraId) }
+            guard let timelapse = try await TimelapseStore.fetchRunning(db, cameraId: cameraId) else {
+                throw CatalogError.noRunningTimelapse(cameraId: cameraId)
+            }
+            return (camera, timelapse)
+        }
+    }
+
+    /// Corruption detection; any refusal becomes ``CatalogError/frameRejected(reason:message:score:)``.
+    func inspect(_ bytes: [UInt8], settings: Settings) throws -> FrameInspection {
+        let detector = CorruptionDetector(limits: ImageLimits(maxSourcePixels: settings.maxSourcePixels))
+        let inspection: FrameInspection
+        do {
+            inspection = try detector.inspect(data: bytes)
+        } catch {
+            ThumbnailMetrics.captureRejected(reason: error.reason)
+            throw CatalogError.frameRejected(reason: error.reason, message: error.message, score: 1)
+        }
+        guard inspection.accepted else {
+            let reason = inspection.reason ?? "corrupt"
+            ThumbnailMetrics.captureRejected(reason: reason)
+            throw CatalogError.frameRejected(reason: reason, message: Self.explain(reason), score: inspection.score)
+        }
+        return inspection
+    }
+
+    static func explain(_ reason: String) -> String {
+        switch reason {
+        case "flat_colour": "the frame is one flat colour (a lost or blank stream)"
+        case "grey_band_bottom": "the lower part of the frame is flat grey (packets lost in transit)"
+        default: "the frame failed corruption detection (\(reason))"
+        }
+    }
+}
+

@@ -1,0 +1,69 @@
+// Timelapser dashboard: the timelapse page (paged frame grid, frame viewer, per-timelapse thumbnail actions).
+"use strict";
+
+const PAGE_SIZE = 120;
+
+// ---------- timelapse view ----------
+async function timelapseView(id, page = 0) {
+  const root = main();
+  let timelapse;
+  try { timelapse = await api.get(`/api/timelapses/${id}`); } catch (err) { root.replaceChildren(h("p", { text: err.message })); return; }
+  const pages = Math.max(1, Math.ceil(timelapse.image_count / PAGE_SIZE));
+  page = Math.min(page, pages - 1);
+  const result = h("div", { class: "result", id: "timelapse-result", role: "status" });
+  const pager = () => h("nav", { class: "pager", "aria-label": "Pages" },
+    h("button", { type: "button", text: "‹ Previous", disabled: page === 0, onclick: () => timelapseView(id, page - 1) }),
+    h("span", { text: `Page ${page + 1} of ${pages} · ${timelapse.image_count} frames` }),
+    h("button", { type: "button", text: "Next ›", disabled: page >= pages - 1, onclick: () => timelapseView(id, page + 1) }));
+  root.replaceChildren(
+    h("h1", { text: timelapse.name }),
+    h("div", { class: "panel" },
+      h("div", { class: "meta", text: `${timelapse.status} · started ${when(timelapse.started_at)} · ${timelapse.thumbnail_count} thumbnails, ${timelapse.small_count} smalls` }),
+      h("div", { class: "actions-row" },
+        h("button", { type: "button", id: "generate-thumbnails", text: "Generate Thumbnails", onclick: () => generateThumbnails(id, result) }),
+        h("button", { type: "button", id: "verify-thumbnails", text: "Verify Thumbnails", onclick: () => verifyThumbnails(id, result) })),
+      result),
+    pager(),
+    h("div", { class: "frames", id: "frames" }),
+    pager());
+  const images = await api.get(`/api/timelapses/${id}/images?limit=${PAGE_SIZE}&offset=${page * PAGE_SIZE}`);
+  $("#frames").replaceChildren(...images.map((image) => h("button", { type: "button", class: "frame", "data-image": image.id,
+    "aria-label": `Frame ${new Date(image.captured_at).toLocaleString()}`, onclick: () => openFrame(image) },
+    h("img", { src: image.urls.thumbnail, loading: "lazy", alt: "", width: 200, height: 150 }))));
+  leaveView = onLive((type, data) => {
+    if (type !== "thumbnail_job_completed" || data.timelapse_id !== id) return;
+    const img = document.querySelector(`[data-image="${data.image_id}"] img`);
+    if (img && data.thumbnail_url) img.src = data.thumbnail_url;
+  });
+}
+
+function openFrame(image) {
+  const dialog = $("#frame-dialog");
+  $("#frame-title").textContent = new Date(image.captured_at).toLocaleString() + ` · day ${image.day_number}`;
+  $("#frame-img").src = image.urls.small;
+  $("#frame-img").alt = `Frame of ${image.captured_at}`;
+  $("#frame-full").href = image.urls.full;
+  $("#frame-close").onclick = () => dialog.close();
+  dialog.showModal();
+  $("#frame-close").focus();
+}
+
+async function generateThumbnails(id, result) {
+  try {
+    const r = await api.post(`/api/timelapses/${id}/thumbnails/generate`, { force_regenerate: true, include_smalls: true });
+    result.textContent = `${r.jobs_queued} jobs queued` + (r.estimated_completion ? `, done around ${when(r.estimated_completion)}` : "");
+  } catch (err) { result.textContent = err.message; }
+}
+
+async function verifyThumbnails(id, result) {
+  try {
+    const r = await api.post(`/api/timelapses/${id}/thumbnails/verify`);
+    const lines = [`${r.valid_thumbnails}/${r.total_images} thumbnails valid, ${r.missing_thumbnails} missing`,
+      `${r.valid_smalls}/${r.total_images} smalls valid, ${r.missing_smalls} missing`];
+    result.replaceChildren(lines.join("\n"));
+    if (r.missing_thumbnails > 0) {
+      result.append("\n", h("strong", { text: "Missing thumbnails detected. Run system-wide repair from Settings?" }), " ",
+        h("a", { href: "#/settings", text: "Open Settings" }));
+    }
+  } catch (err) { result.textContent = err.message; }
+}

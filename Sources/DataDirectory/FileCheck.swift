@@ -1,0 +1,65 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A regular file inside the data directory, as `stat` saw it when it was checked.
+public struct VariantFile: Sendable, Equatable {
+    /// The real path (no symlink, no `..`), checked to be inside the data directory.
+    public let path: String
+    public let size: Int64
+    public let modifiedAt: Date
+    public let device: UInt64
+    public let inode: UInt64
+}
+
+/// What the check of one variant's file found.
+public enum FileState: Sendable, Equatable {
+    case present(VariantFile)
+    /// The row has no path for it (never generated, or not wanted).
+    case absent
+    /// The row has a path but no regular file is there.
+    case missing
+    /// The path leads outside the data directory.
+    case refused
+
+    public var isProblem: Bool { self == .missing || self == .refused }
+}
+
+/// Blocking checks of a stored relative path; run them off the event loop.
+public enum FileCheck {
+    /// Resolves symlinks and `..` with `realpath`, refuses anything that ends outside `realRoot`, and accepts only a
+    /// regular file.
+    public static func state(of relative: String?, layout: DataLayout, realRoot: String) -> FileState {
+        guard let relative else { return .absent }
+        guard let absolute = layout.absolutePath(relative) else { return .refused }
+        guard let resolved = realpath(absolute, nil) else { return .missing }
+        let real = String(cString: resolved)
+        free(resolved)
+        guard real.hasPrefix(realRoot + "/") else { return .refused }
+        var info = stat()
+        // An empty file is no image: treat it like a missing one and step down the cascade.
+        guard lstat(real, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0 else { return .missing }
+        return .present(VariantFile(path: real, size: Int64(info.st_size), modifiedAt: modificationDate(info),
+                                    device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
+    }
+
+    public static func modificationDate(_ info: stat) -> Date {
+        #if canImport(Darwin)
+        let time = info.st_mtimespec
+        #else
+        let time = info.st_mtim
+        #endif
+        return Date(timeIntervalSince1970: TimeInterval(time.tv_sec) + TimeInterval(time.tv_nsec) / 1e9)
+    }
+
+    /// The data directory with its own symlinks resolved (it may itself live behind one).
+    public static func realRoot(_ root: String) -> String {
+        guard let resolved = realpath(root, nil) else { return root }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import TimelapserCore
+
+/// The write of an accepted frame: its row and, when wanted, its thumbnail job, in the caller's transaction.
+public enum CaptureStore {
+    /// What the write stored.
+    public struct StoredFrame: Sendable {
+        public var image: ImageRecord
+        /// nil when no job was wanted, or when queuing it failed (`jobError` says why).
+        public var jobId: Int64?
+        public var jobError: String?
+    }
+
+    /// Inserts the frame's row (counts follow) and queues its job under a savepoint: a failed job insert never
+    /// loses the frame, it is reported in ``StoredFrame/jobError`` instead. Workers of other processes are
+    /// notified at commit.
+    public static func insertFrame(
+        _ db: DatabaseConnection, timelapseId: Int64, cameraId: Int64, filePath: String, capturedAt: Date,
+        dayNumber: Int, fileSize: Int64, width: Int, height: Int, job: JobRequest?, at now: Date
+    ) async throws -> StoredFrame {
+        let image = try await ImageStore.insert(
+            db, timelapseId: timelapseId, cameraId: cameraId, filePath: filePath, capturedAt: capturedAt,
+            dayNumber: dayNumber, fileSize: fileSize, width: width, height: height, at: now)
+        guard let job else { return StoredFrame(image: image, jobId: nil, jobError: nil) }
+        do {
+            let jobId = try await Savepoint.attempt(db, name: "enqueue_job") {
+                let id = try await JobStore.enqueue(db, imageId: image.id, job, at: now)
+                try await JobStore.notifyWorkers(db)
+                return id
+            }
+            return StoredFrame(image: image, jobId: jobId, jobError: nil)
+        } catch {
+            return StoredFrame(image: image, jobId: nil, jobError: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import TimelapserCore
+import SQLKit
+
+/// One schema step, registered by id and applied once, in order.
+struct Migration: Sendable {
+    let id: String
+    let statements: [SQLQueryString]
+}
+
+/// Applies the ordered list of ``Migration``s that the `schema_migrations` table has not seen yet.
+public enum SchemaMigrator {
+    /// Brings the schema up to date; safe to run from several processes at once on PostgreSQL (an advisory lock
+    /// serialises them) and on SQLite (the writer connection does).
+    public static func migrate(_ database: TimelapserDatabase) async throws {
+        try await database.transaction { db in
+            if database.engine == .postgresql {
+                try await db.raw("SELECT pg_advisory_xact_lock(727274)").run()
+            }
+            try await db.raw("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at \(PortableType.timestamp) NOT NULL)
+                """).run()
+            let applied = Set(try await db.raw("SELECT id FROM schema_migrations").all().map { try $0.decode(column: "id", as: String.self) })
+            for migration in Schema.migrations where !applied.contains(migration.id) {
+                for statement in migration.statements {
+                    try await db.raw(statement).run()
+                }
+                try await db.raw("INSERT INTO schema_migrations (id, applied_at) VALUES (\(bind: migration.id), \(bind: Date()))").run()
+            }
+        }
+    }
+}
+
+enum Schema {
+    static let migrations: [Migration] = [initial, maintenanceIndexes]
+
+    static let initial = Migration(id: "0001_initial", statements: [
+        """
+        CREATE TABLE cameras (
+            id \(PortableType.identity),
+            name TEXT NOT NULL,
+            rtsp_url TEXT,
+            capture_interval_seconds INTEGER NOT NULL DEFAULT 300 CHECK (capture_interval_seconds >= 1),
+            generate_thumbnails BOOLEAN NOT NULL DEFAULT TRUE,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_success_at \(PortableType.timestamp),
+            last_capture_at \(PortableType.timestamp),
+            created_at \(PortableType.timestamp) NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE timelapses (
+            id \(PortableType.identity),
+            camera_id BIGINT NOT NULL REFERENCES cameras(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'completed')),
+            started_at \(PortableType.timestamp) NOT NULL,
+            completed_at \(PortableType.timestamp),
+            image_count INTEGER NOT NULL DEFAULT 0,
+            thumbnail_count INTEGER NOT NULL DEFAULT 0,
+            small_count INTEGER NOT NULL DEFAULT 0,
+            frame_bytes BIGINT NOT NULL DEFAULT 0,
+            thumbnail_bytes BIGINT NOT NULL DEFAULT 0,
+            small_bytes BIGINT NOT NULL DEFAULT 0,
+            created_at \(PortableType.timestamp) NOT NULL
+        )
+        """,
+        "CREATE INDEX idx_timelapses_camera ON timelapses(camera_id, id)",
+        // At most one running timelapse per camera: the schema says it, the API maps the violation to 409.
+        "CREATE UNIQUE INDEX idx_timelapses_one_running ON timelapses(camera_id) WHERE status = 'running'",
+        """
+        CREATE TABLE images (
+            id \(PortableType.identity),
+            timelapse_id BIGINT NOT NULL REFERENCES timelapses(id) ON DELETE CASCADE,
+            camera_id BIGINT NOT NULL REFERENCES cameras(id) ON DELETE CASCADE,
+            file_path TEXT NOT NULL,
+            captured_at \(PortableType.timestamp) NOT NULL,
+            day_number INTEGER NOT NULL,
+            file_size BIGINT NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            thumbnail_path TEXT,
+            small_path TEXT,
+            thumbnail_size BIGINT,
+            small_size BIGINT,
+            thumbnail_generation INTEGER NOT NULL DEFAULT 0,
+            small_generation INTEGER NOT NULL DEFAULT 0,
+            created_at \(PortableType.timestamp) NOT NULL
+        )
+        """,
+        // The frame name is decided once at capture; a second frame with the same name is a duplicate.
+        "CREATE UNIQUE INDEX idx_images_timelapse_path ON images(timelapse_id, file_path)",
+        "CREATE INDEX idx_images_timelapse_captured ON images(timelapse_id, captured_at, id)",
+        "CREATE INDEX idx_images_camera_captured ON images(camera_id, captured_at, id)",
+        """
+        CREATE TABLE videos (
+            id \(PortableType.identity),
+            timelapse_id BIGINT NOT NULL REFERENCES timelapses(id) ON DELETE CASCADE,
+            file_path TEXT NOT NULL,
+            created_at \(PortableType.timestamp) NOT NULL
+        )
+        """,
+        "CREATE INDEX idx_videos_timelapse ON videos(timelapse_id)",
+        """
+        CREATE TABLE regeneration_sessions (
+            id \(PortableType.identity),
+            status TEXT NOT NULL CHECK (status IN ('active', 'completed', 'cancelled')),
+            force_all BOOLEAN NOT NULL,
+            image_limit INTEGER,
+            total INTEGER NOT NULL DEFAULT 0,
+            cancel_requested BOOLEAN NOT NULL DEFAULT FALSE,
+            started_at \(PortableType.timestamp) NOT NULL,
+            finished_at \(PortableType.timestamp)
+        )
+        """,
+        "CREATE UNIQUE INDEX idx_regeneration_one_active ON regeneration_sessions(status) WHERE status = 'active'",
+        """
+        CREATE TABLE thumbnail_generation_jobs (
+            id \(PortableType.identity),
+            image_id BIGINT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+            priority TEXT NOT NULL DEFAULT 'medium' CHECK (priority IN ('high', 'medium', 'low')),
+            priority_rank INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'processing', 'completed', 'failed', 'cancelled')),
+            job_type TEXT NOT NULL DEFAULT 'single',
+            include_smalls BOOLEAN NOT NULL DEFAULT TRUE,
+            session_id BIGINT REFERENCES regeneration_sessions(id) ON DELETE SET NULL,
+            created_at \(PortableType.timestamp) NOT NULL,
+            run_at \(PortableType.timestamp) NOT NULL,
+            started_at \(PortableType.timestamp),
+            completed_at \(PortableType.timestamp),
+            locked_by TEXT,
+            lease_until \(PortableType.timestamp),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            retry_count INTEGER NOT NULL DEFAULT 0,
+            error_message TEXT,
+            processing_time_ms INTEGER
+        )
+        """,
+        // One active job per image: enqueue is an upsert against this index.
+        "CREATE UNIQUE INDEX idx_jobs_one_active ON thumbnail_generation_jobs(image_id) WHERE status IN ('pending', 'processing')",
+        "CREATE INDEX idx_jobs_claim ON thumbnail_generation_jobs(priority_rank, id) WHERE status = 'pending'",
+        "CREATE INDEX idx_jobs_lease ON thumbnail_generation_jobs(lease_until) WHERE status = 'processing'",
+        "CREATE INDEX idx_jobs_status_completed ON thumbnail_generation_jobs(status, completed_at)",
+        "CREATE INDEX idx_jobs_image ON thumbnail_generation_jobs(image_id, id)",
+        "CREATE INDEX idx_jobs_session ON thumbnail_generation_jobs(session_id, status)",
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at \(PortableType.timestamp) NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE maintenance_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at \(PortableType.timestamp) NOT NULL
+        )
+        """,
+    ])
+}
+
+extension Schema {
+    /// Maintenance reads a timelapse's rows in id order (verify pages, orphan scans): without this index those
+    /// pages would sort the whole timelapse each time.
+    static let maintenanceIndexes = Migration(id: "0002_maintenance_indexes", statements: [
+        "CREATE INDEX idx_images_timelapse_id ON images(timelapse_id, id)",
+    ])
+}

@@ -1,0 +1,100 @@
+import Foundation
+import TimelapserCore
+
+/// A camera row, with the id of its running timelapse (if any) joined in.
+public struct CameraRecord: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var rtspUrl: String?
+    public var captureIntervalSeconds: Int
+    public var generateThumbnails: Bool
+    public var consecutiveFailures: Int
+    public var lastError: String?
+    public var lastSuccessAt: Date?
+    public var lastCaptureAt: Date?
+    public var createdAt: Date
+    public var activeTimelapseId: Int64?
+}
+
+/// A timelapse row: a recording session of one camera, with its maintained counts.
+public struct TimelapseRecord: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var cameraId: Int64
+    public var name: String
+    public var status: TimelapseStatus
+    public var startedAt: Date
+    public var completedAt: Date?
+    public var imageCount: Int
+    public var thumbnailCount: Int
+    public var smallCount: Int
+    public var frameBytes: Int64
+    public var thumbnailBytes: Int64
+    public var smallBytes: Int64
+    public var createdAt: Date
+
+    public var isRunning: Bool { status == .running }
+}
+
+/// An image (frame) row. Paths are relative to the data directory.
+public struct ImageRecord: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var timelapseId: Int64
+    public var cameraId: Int64
+    public var filePath: String
+    public var capturedAt: Date
+    public var dayNumber: Int
+    public var fileSize: Int64
+    public var width: Int
+    public var height: Int
+    public var thumbnailPath: String?
+    public var smallPath: String?
+    public var thumbnailSize: Int64?
+    public var smallSize: Int64?
+    public var thumbnailGeneration: Int
+    public var smallGeneration: Int
+    public var createdAt: Date
+}
+
+/// A row of `thumbnail_generation_jobs`.
+public struct ThumbnailJobRecord: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var imageId: Int64
+    public var priority: JobPriority
+    public var priorityRank: Int
+    public var status: JobStatus
+    public var jobType: JobType
+    public var includeSmalls: Bool
+    public var sessionId: Int64?
+    public var createdAt: Date
+    public var runAt: Date
+    public var startedAt: Date?
+    public var completedAt: Date?
+    public var lockedBy: String?
+    public var leaseUntil: Date?
+    public var attempts: Int
+    public var retryCount: Int
+    public var errorMessage: String?
+    public var processingTimeMs: Int?
+
+    // Spelled out (instead of decoding with `.convertFromSnakeCase`) because job rows are decoded on the queue's
+    // hottest path, and the key conversion costs Unicode look-ups for every key of every row.
+    enum CodingKeys: String, CodingKey {
+        case id, priority, status, attempts
+        case imageId = "image_id", priorityRank = "priority_rank", jobType = "job_type", includeSmalls = "include_smalls"
+        case sessionId = "session_id", createdAt = "created_at", runAt = "run_at", startedAt = "started_at"
+        case completedAt = "completed_at", lockedBy = "locked_by", leaseUntil = "lease_until", retryCount = "retry_count"
+        case errorMessage = "error_message", processingTimeMs = "processing_time_ms"
+    }
+}
+
+/// A bulk regeneration run (regenerate-all), persisted so every process sees its status.
+public struct RegenerationSessionRecord: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var status: RegenerationStatus
+    public var forceAll: Bool
+    public var imageLimit: Int?
+    public var total: Int
+    public var cancelRequested: Bool
+    public var startedAt: Date
+    public var finishedAt: Date?
+}

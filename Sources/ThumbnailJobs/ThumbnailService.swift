@@ -1,0 +1,168 @@
+import Database
+import DataDirectory
+import Events
+import Foundation
+import Imaging
+import Logging
+import NIOPosix
+import TimelapserCore
+
+/// Why a job could not produce its variants.
+public enum GenerationError: Error, Sendable, Equatable {
+    case imageMissing(Int64)
+    /// The frame file is gone or unreadable.
+    case frameUnavailable(String)
+    /// The frame cannot be decoded: retrying will not help.
+    case badFrame(ImagingError)
+    /// Writing a variant failed (disk full, permissions): may succeed later.
+    case writeFailed(String)
+    /// Another worker holds the job now (our lease expired); nothing was recorded.
+    case leaseLost
+
+    /// Whether a retry could succeed.
+    public var isRetryable: Bool {
+        switch self {
+        case .badFrame, .imageMissing, .leaseLost: false
+        case .frameUnavailable, .writeFailed: true
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .imageMissing(let id): "image \(id) no longer exists"
+        case .frameUnavailable(let detail): "frame unavailable: \(detail)"
+        case .badFrame(let error): "\(error.reason): \(error.message)"
+        case .writeFailed(let detail): "write failed: \(detail)"
+        case .leaseLost: "lease lost to another worker"
+        }
+    }
+}
+
+/// What a completed job changed.
+public struct GenerationResult: Sendable {
+    public var image: ImageRecord
+    public var processingTimeMs: Int
+}
+
+/// Variant generation and the settings rules around it.
+public struct ThumbnailService: Sendable {
+    let database: TimelapserDatabase
+    let layout: DataLayout
+
+    public init(database: TimelapserDatabase, layout: DataLayout) {
+        self.database = database
+        self.layout = layout
+    }
+
+    /// Which variants a job makes under the current settings.
+    struct Plan {
+        var makeSmall: Bool
+        /// latest_only: the smalls of these other images are deleted when this job commits.
+        var clearOtherSmalls: Bool
+        /// latest_only on an older frame: its own small goes.
+        var clearOwnSmall: Bool
+    }
+
+    func plan(for image: ImageRecord, job: ThumbnailJobRecord, settings: Settings) async throws -> Plan {
+        switch settings.smallGenerationMode {
+        case .none:
+            return Plan(makeSmall: false, clearOtherSmalls: false, clearOwnSmall: false)
+        case .all:
+            return Plan(makeSmall: job.includeSmalls, clearOtherSmalls: false, clearOwnSmall: false)
+        case .latestOnly:
+            let latest = try await database.read { try await ImageStore.fetchLatest($0, timelapseId: image.timelapseId) }
+            let isLatest = latest?.id == image.id
+            return Plan(makeSmall: isLatest && job.includeSmalls, clearOtherSmalls: isLatest, clearOwnSmall: !isLatest)
+        }
+    }
+
+    /// Makes the variants of a claimed job and records them: files first (atomic writes on `pool`), then one
+    /// transaction that completes the job (fenced by `workerId`), sets paths, sizes and counts.
+    public func generate(job: ThumbnailJobRecord, workerId: String, settings: Settings, pool: NIOThreadPool) async throws -> GenerationResult {
+        let started = ContinuousClock.now
+        guard let image = try await database.read({ try await ImageStore.fetchOne($0, id: job.imageId) }) else {
+            throw GenerationError.imageMissing(job.imageId)
+        }
+        let plan = try await plan(for: image, job: job, settings: settings)
+        let owner = TempOwner(workerID: workerId, jobID: job.id)
+        let written = try await pool.runIfActive { [layout] in
+            try Self.render(image: image, layout: layout, settings: settings, makeSmall: plan.makeSmall, owner: owner)
+        }
+        let elapsed = started.duration(to: .now)
+        let milliseconds = Int(elapsed.timeInterval * 1000)
+        let (updated, cleared) = try await database.transaction { db in
+            guard try await JobStore.complete(db, jobId: job.id, workerId: workerId, processingTimeMs: milliseconds, at: Date()) else {
+                throw GenerationError.leaseLost
+            }
+            var cleared: [String] = []
+            var changes: [(kind: VariantKind, new: StoredVariant?)] = [(.thumbnail, written.thumbnail)]
+            if let small = written.small {
+                changes.append((.small, small))
+            } else if plan.clearOwnSmall, let path = image.smallPath {
+                changes.append((.small, nil))
+                cleared.append(path)
+            }
+            let row = try await ImageStore.applyVariants(db, imageId: image.id, changes)
+            if plan.clearOtherSmalls {
+                for other in try await ImageStore.fetchWithSmalls(db, timelapseId: image.timelapseId, excluding: image.id) {
+                    try await ImageStore.applyVariant(db, imageId: other.id, kind: .small, to: nil)
+                    if let path = other.smallPath { cleared.append(path) }
+                }
+            }
+            guard let row else { throw GenerationError.imageMissing(image.id) }
+            return (row, cleared)
+        }
+        for path in cleared where path != written.small?.path { unlinkVariant(path) }
+        return GenerationResult(image: updated, processingTimeMs: milliseconds)
+    }
+
+    struct Written: Sendable {
+        var thumbnail: StoredVariant
+        var small: StoredVariant?
+    }
+
+    /// Blocking: one decode, both variants, atomic writes under the names derived from the stored frame name.
+    static func render(image: ImageRecord, layout: DataLayout, settings: Settings, makeSmall: Bool, owner: TempOwner) throws -> Written {
+        guard let frame = layout.absolutePath(image.filePath),
+              let thumbRelative = DataLayout.variantPath(forFramePath: image.filePath, kind: .thumbnail),
+              let smallRelative = DataLayout.variantPath(forFramePath: image.filePath, kind: .small),
+              let thumbPath = layout.absolutePath(thumbRelative), let smallPath = layout.absolutePath(smallRelative)
+        else { throw GenerationError.frameUnavailable("stored frame path \(image.filePath) is not a frame path") }
+        let generator = VariantGenerator(limits: ImageLimits(maxSourcePixels: settings.maxSourcePixels))
+        let variants: GeneratedVariants
+        do {
+            variants = try generator.makeVariants(
+                path: frame, thumbnail: .thumbnail(quality: settings.thumbnailQuality),
+                small: makeSmall ? .small(quality: settings.smallQuality) : nil)
+        } catch {
+            if case .io(let detail) = error { throw GenerationError.frameUnavailable(detail) }
+            throw GenerationError.badFrame(error)
+        }
+        do {
+            try AtomicFile.write(variants.thumbnail.bytes, to: thumbPath, owner: owner)
+            var small: StoredVariant?
+            if let made = variants.small {
+                try AtomicFile.write(made.bytes, to: smallPath, owner: owner)
+                small = StoredVariant(path: smallRelative, size: Int64(made.bytes.count))
+            }
+            return Written(thumbnail: StoredVariant(path: thumbRelative, size: Int64(variants.thumbnail.bytes.count)), small: small)
+        } catch {
+            throw GenerationError.writeFailed(error.message)
+        }
+    }
+
+    /// Deletes every small of a timelapse (purge on completion): paths cleared and counts rewritten in one
+    /// transaction, files unlinked after it commits.
+    public func purgeSmalls(timelapseId: Int64) async throws {
+        let paths = try await database.transaction { db in
+            try await ImageStore.clearVariants(db, kind: .small, timelapseId: timelapseId)
+        }
+        for path in paths { unlinkVariant(path) }
+    }
+
+    /// Unlinks a variant file by its stored relative path; a link is removed as a link.
+    func unlinkVariant(_ relative: String) {
+        guard let path = layout.absolutePath(relative) else { return }
+        unlink(path)
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+
+/// Everything the server announces to dashboards, other processes and its own caches, as one typed value.
+///
+/// Publishers construct a case; the bus numbers it and encodes its payload once (`data`); the SSE stream,
+/// the PostgreSQL relay, the serving cache and the tests all decode the same type back with
+/// ``init(kind:data:)``. The wire name of each case is its ``Kind``.
+public enum ServerEvent: Sendable, Equatable {
+    case imageCaptured(ImageCaptured)
+    case imageDeleted(ImageDeleted)
+    case thumbnailJobCompleted(ThumbnailJobCompleted)
+    case thumbnailJobFailed(ThumbnailJobFailed)
+    case regenerationStarted(RegenerationStarted)
+    case regenerationProgress(RegenerationProgressed)
+    case regenerationCompleted(RegenerationEnded)
+    case regenerationCancelled(RegenerationEnded)
+    case thumbnailsVerified(ThumbnailsVerified)
+    case thumbnailsRepaired(ThumbnailsRepaired)
+    case thumbnailsCleaned(ThumbnailsCleaned)
+    case thumbnailsDeleted(ThumbnailsDeleted)
+    case timelapseCompleted(TimelapseCompleted)
+    case timelapseDeleted(TimelapseDeleted)
+    case cameraDeleted(CameraDeleted)
+
+    /// The `event:` name of each case on the SSE stream.
+    public enum Kind: String, Sendable, CaseIterable, Codable {
+        case imageCaptured = "image_captured"
+        case imageDeleted = "image_deleted"
+        case thumbnailJobCompleted = "thumbnail_job_completed"
+        case thumbnailJobFailed = "thumbnail_job_failed"
+        case regenerationStarted = "thumbnail_regeneration_started"
+        case regenerationProgress = "thumbnail_regeneration_progress"
+        case regenerationCompleted = "thumbnail_regeneration_completed"
+        case regenerationCancelled = "thumbnail_regeneration_cancelled"
+        case thumbnailsVerified = "thumbnails_verified"
+        case thumbnailsRepaired = "thumbnails_repaired"
+        case thumbnailsCleaned = "thumbnails_cleaned"
+        case thumbnailsDeleted = "thumbnails_deleted"
+        case timelapseCompleted = "timelapse_completed"
+        case timelapseDeleted = "timelapse_deleted"
+        case cameraDeleted = "camera_deleted"
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .imageCaptured: .imageCaptured
+        case .imageDeleted: .imageDeleted
+        case .thumbnailJobCompleted: .thumbnailJobCompleted
+        case .thumbnailJobFailed: .thumbnailJobFailed
+        case .regenerationStarted: .regenerationStarted
+        case .regenerationProgress: .regenerationProgress
+        case .regenerationCompleted: .regenerationCompleted
+        case .regenerationCancelled: .regenerationCancelled
+        case .thumbnailsVerified: .thumbnailsVerified
+        case .thumbnailsRepaired: .thumbnailsRepaired
+        case .thumbnailsCleaned: .thumbnailsCleaned
+        case .thumbnailsDeleted: .thumbnailsDeleted
+        case .timelapseCompleted: .timelapseCompleted
+        case .timelapseDeleted: .timelapseDeleted
+        case .cameraDeleted: .cameraDeleted
+        }
+    }
+
+    /// The payload as one line of JSON (snake_case keys, ISO 8601 dates): the `data:` of the SSE frame.
+    public var data: String {
+        let encoder = Self.encoder
+        let bytes: Data?
+        switch self {
+        case .imageCaptured(let p): bytes = try? encoder.encode(p)
+        case .imageDeleted(let p): bytes = try? encoder.encode(p)
+        case .thumbnailJobCompleted(let p): bytes = try? encoder.encode(p)
+        case .thumbnailJobFailed(let p): bytes = try? encoder.encode(p)
+        case .regenerationStarted(let p): bytes = try? encoder.encode(p)
+        case .regenerationProgress(let p): bytes = try? encoder.encode(p)
+        case .regenerationCompleted(let p), .regenerationCancelled(let p): bytes = try? encoder.encode(p)
+        case .thumbnailsVerified(let p): bytes = try? encoder.encode(p)
+        case .thumbnailsRepaired(let p): bytes = try? encoder.encode(p)
+        case .thumbnailsCleaned(let p): bytes = try? encoder.encode(p)
+        case .thumbnailsDeleted(let p): bytes = try? encoder.encode(p)
+        case .timelapseCompleted(let p): bytes = try? encoder.encode(p)
+        case .timelapseDeleted(let p): bytes = try? encoder.encode(p)
+        case .cameraDeleted(let p): bytes = try? encoder.encode(p)
+        }
+        return bytes.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// Decodes an event of `kind` from its JSON payload (the inverse of ``data``).
+    public init(kind: Kind, data: String) throws {
+        let decoder = Self.decoder
+        let bytes = Data(data.utf8)
+        switch kind {
+        case .imageCaptured: self = .imageCaptured(try decoder.decode(ImageCaptured.self, from: bytes))
+        case .imageDeleted: self = .imageDeleted(try decoder.decode(ImageDeleted.self, from: bytes))
+        case .thumbnailJobCompleted: self = .thumbnailJobCompleted(try decoder.decode(ThumbnailJobCompleted.self, from: bytes))
+        case .thumbnailJobFailed: self = .thumbnailJobFailed(try decoder.decode(ThumbnailJobFailed.self, from: bytes))
+        case .regenerationStarted: self = .regenerationStarted(try decoder.decode(RegenerationStarted.self, from: bytes))
+        case .regenerationProgress: self = .regenerationProgress(try decoder.decode(RegenerationProgressed.self, from: bytes))
+        case .regenerationCompleted: self = .regenerationCompleted(try decoder.decode(RegenerationEnded.self, from: bytes))
+        case .regenerationCancelled: self = .regenerationCancelled(try decoder.decode(RegenerationEnded.self, from: bytes))
+        case .thumbnailsVerified: self = .thumbnailsVerified(try decoder.decode(ThumbnailsVerified.self, from: bytes))
+        case .thumbnailsRepaired: self = .thumbnailsRepaired(try decoder.decode(ThumbnailsRepaired.self, from: bytes))
+        case .thumbnailsCleaned: self = .thumbnailsCleaned(try decoder.decode(ThumbnailsCleaned.self, from: bytes))
+        case .thumbnailsDeleted: self = .thumbnailsDeleted(try decoder.decode(ThumbnailsDeleted.self, from: bytes))
+        case .timelapseCompleted: self = .timelapseCompleted(try decoder.decode(TimelapseCompleted.self, from: bytes))
+        case .timelapseDeleted: self = .timelapseDeleted(try decoder.decode(TimelapseDeleted.self, from: bytes))
+        case .cameraDeleted: self = .cameraDeleted(try decoder.decode(CameraDeleted.self, from: bytes))
+        }
+    }
+
+    private static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }
+
+    private static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}
+
+/// An optional payload field that is written as `null` rather than left out, so every event of a kind carries
+/// the same keys.
+@propertyWrapper
+public struct AlwaysPresent<Value: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    public var wrappedValue: Value?
+
+    public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        wrappedValue = container.decodeNil() ? nil : try container.decode(Value.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A missing key decodes as nil, like a plain optional.
+    public func decode<Value>(_ type: AlwaysPresent<Value>.Type, forKey key: Key) throws -> AlwaysPresent<Value> {
+        try decodeIfPresent(type, forKey: key) ?? AlwaysPresent(wrappedValue: nil)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// The application settings (`GET|PATCH /api/settings`), typed, with their defaults.
+public struct Settings: Sendable, Equatable, Codable {
+    public var generateThumbnails = true
+    public var smallGenerationMode = SmallGenerationMode.all
+    public var purgeSmallsOnCompletion = false
+    public var thumbnailJobBatchSize = 5
+    public var thumbnailWorkerInterval = 10
+    public var thumbnailMaxRetries = 3
+    public var thumbnailCleanupHours = 24
+    public var thumbnailQuality = 80
+    public var smallQuality = 85
+    public var maxSourcePixels = 100_000_000
+    public var maxUploadBytes = 52_428_800
+    public var timezone = "UTC"
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case generateThumbnails = "generate_thumbnails"
+        case smallGenerationMode = "small_generation_mode"
+        case purgeSmallsOnCompletion = "purge_smalls_on_completion"
+        case thumbnailJobBatchSize = "thumbnail_job_batch_size"
+        case thumbnailWorkerInterval = "thumbnail_worker_interval"
+        case thumbnailMaxRetries = "thumbnail_max_retries"
+        case thumbnailCleanupHours = "thumbnail_cleanup_hours"
+        case thumbnailQuality = "thumbnail_quality"
+        case smallQuality = "small_quality"
+        case maxSourcePixels = "max_source_pixels"
+        case maxUploadBytes = "max_upload_bytes"
+        case timezone
+    }
+
+    /// Every key, in API order.
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+    /// The `timezone` setting as a `TimeZone` (validated on write, so never nil in practice).
+    public var timeZone: TimeZone { TimeZone(identifier: timezone) ?? .gmt }
+}
+
+/// Which frames get an 800×600 small.
+public enum SmallGenerationMode: String, Sendable, Codable, CaseIterable {
+    case none
+    case latestOnly = "latest_only"
+    case all
+}
+
+/// A setting that failed validation: the key and why.
+public struct SettingsValidationError: Error, Sendable, Equatable {
+    public var field: String
+    public var message: String
+}
+
+
+extension Settings {
+    /// The defaults overlaid with stored values (key → JSON text); a stored value that no longer decodes is
+    /// ignored, so an old database never stops the server.
+    public static func decode(stored: [String: String]) -> Settings {
+        guard var object = try? JSONDecoder().decode([String: JSONValue].self, from: JSONEncoder().encode(Settings())) else {
+            return Settings()
+        }
+        for (key, text) in stored where object[key] != nil {
+            if let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) { object[key] = value }
+        }
+        guard let data = try? JSONEncoder().encode(object), let settings = try? JSONDecoder().decode(Settings.self, from: data)
+        else { return Settings() }
+        return settings
+    }
+
+    /// Validates a patch over `base`; returns the resulting settings and the JSON text of each changed key.
+    public static func validate(_ patch: [String: JSONValue], over base: Settings) throws(SettingsValidationError) -> (Settings, [String: String]) {
+        var next = base
+        var encoded: [String: String] = [:]
+        for key in patch.keys.sorted() {
+            let value = patch[key]!
+            guard let codingKey = Settings.CodingKeys(rawValue: key) else {
+                throw SettingsValidationError(field: key, message: "unknown setting")
+            }
+            switch codingKey {
+            case .generateThumbnails: next.generateThumbnails = try bool(value, key)
+            case .purgeSmallsOnCompletion: next.purgeSmallsOnCompletion = try bool(value, key)
+            case .smallGenerationMode:
+                guard case .string(let text) = value, let mode = SmallGenerationMode(rawValue: text) else {
+                    throw SettingsValidationError(field: key, message: "must be one of none, latest_only, all")
+                }
+                next.smallGenerationMode = mode
+            case .thumbnailJobBatchSize: next.thumbnailJobBatchSize = try int(value, key, 1...100)
+            case .thumbnailWorkerInterval: next.thumbnailWorkerInterval = try int(value, key, 1...3600)
+            case .thumbnailMaxRetries: next.thumbnailMaxRetries = try int(value, key, 0...10)
+            case .thumbnailCleanupHours: next.thumbnailCleanupHours = try int(value, key, 1...24 * 365)
+            case .thumbnailQuality: next.thumbnailQuality = try int(value, key, 1...100)
+            case .smallQuality: next.smallQuality = try int(value, key, 1...100)
+            case .maxSourcePixels: next.maxSourcePixels = try int(value, key, 1_000_000...1_000_000_000)
+            case .maxUploadBytes: next.maxUploadBytes = try int(value, key, 1024...1_073_741_824)
+            case .timezone:
+                guard case .string(let text) = value, TimeZone(identifier: text) != nil else {
+                    throw SettingsValidationError(field: key, message: "must be an IANA time zone such as UTC or Europe/Paris")
+                }
+                next.timezone = text
+            }
+            encoded[key] = value.jsonText
+        }
+        return (next, encoded)
+    }
+
+    private static func bool(_ value: JSONValue, _ key: String) throws(SettingsValidationError) -> Bool {
+        guard case .bool(let b) = value else { throw SettingsValidationError(field: key, message: "must be true or false") }
+        return b
+    }
+
+    private static func int(_ value: JSONValue, _ key: String, _ range: ClosedRange<Int>) throws(SettingsValidationError) -> Int {
+        guard case .int(let n) = value, range.contains(n) else {
+            throw SettingsValidationError(field: key, message: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return n
+    }
+}
+
