@@ -28,7 +28,7 @@ struct MaintenanceController {
     }
 
     @Sendable func stats(_ request: Request, context: AppRequestContext) async throws -> Response {
-        JSONResponse.ok(MaintenanceJSON.statistics(try await services.maintenance.statistics()))
+        JSONResponse.ok(MaintenanceJSON.statistics(try await services.maintenance.statistics.system()))
     }
 
     @Sendable func regenerateAll(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -37,16 +37,16 @@ struct MaintenanceController {
         let force = try body.bool("force") ?? true
         let limit = try body.int("limit")
         if let limit, limit < 1 { throw APIError.badRequest("limit must be a positive integer", field: "limit") }
-        let start = try await services.maintenance.startRegeneration(force: force, limit: limit)
+        let start = try await services.maintenance.regeneration.start(force: force, limit: limit)
         return JSONResponse.ok(MaintenanceJSON.regenerationStart(start), status: .accepted)
     }
 
     @Sendable func regenerationStatus(_ request: Request, context: AppRequestContext) async throws -> Response {
-        JSONResponse.ok(MaintenanceJSON.progress(try await services.maintenance.regenerationStatus()))
+        JSONResponse.ok(MaintenanceJSON.progress(try await services.maintenance.regeneration.status()))
     }
 
     @Sendable func cancelRegeneration(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (progress, cancelled) = try await services.maintenance.cancelRegeneration()
+        let (progress, cancelled) = try await services.maintenance.regeneration.cancel()
         guard case .object(var fields) = MaintenanceJSON.progress(progress) else { return JSONResponse.ok(.null) }
         fields["cancelled_jobs"] = .int(cancelled)
         return JSONResponse.ok(.object(fields))
@@ -61,42 +61,42 @@ struct MaintenanceController {
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
         var request = request
         let deep = try await Self.deep(&request)
-        return JSONResponse.ok(MaintenanceJSON.verification(try await services.maintenance.verify(timelapseId: nil, deep: deep)))
+        return JSONResponse.ok(MaintenanceJSON.verification(try await services.maintenance.verifier.verify(timelapseId: nil, deep: deep)))
     }
 
     @Sendable func verifyTimelapse(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Timelapse")
         var request = request
         let deep = try await Self.deep(&request)
-        return JSONResponse.ok(MaintenanceJSON.verification(try await services.maintenance.verify(timelapseId: id, deep: deep)))
+        return JSONResponse.ok(MaintenanceJSON.verification(try await services.maintenance.verifier.verify(timelapseId: id, deep: deep)))
     }
 
     @Sendable func repair(_ request: Request, context: AppRequestContext) async throws -> Response {
-        JSONResponse.ok(MaintenanceJSON.repair(try await services.maintenance.repair()))
+        JSONResponse.ok(MaintenanceJSON.repair(try await services.maintenance.repair.run()))
     }
 
     @Sendable func cleanup(_ request: Request, context: AppRequestContext) async throws -> Response {
         let dryRun = try RequestInput.bool(request, "dry_run") ?? true
-        return JSONResponse.ok(MaintenanceJSON.cleanup(try await services.maintenance.cleanup(dryRun: dryRun)))
+        return JSONResponse.ok(MaintenanceJSON.cleanup(try await services.maintenance.cleanup.run(dryRun: dryRun)))
     }
 
     @Sendable func deleteAll(_ request: Request, context: AppRequestContext) async throws -> Response {
         let confirmed = try RequestInput.bool(request, "confirm") ?? false
-        return JSONResponse.ok(MaintenanceJSON.deleteAll(try await services.maintenance.deleteAll(confirmed: confirmed)))
+        return JSONResponse.ok(MaintenanceJSON.deleteAll(try await services.maintenance.deletion.run(confirmed: confirmed)))
     }
 
     @Sendable func generate(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Timelapse")
         var request = request
         let body = try await RequestInput.object(&request)
-        let generation = try await services.maintenance.generate(
+        let generation = try await services.maintenance.generation.enqueue(
             timelapseId: id, force: try body.bool("force_regenerate") ?? true, includeSmalls: try body.bool("include_smalls") ?? true)
         return JSONResponse.ok(MaintenanceJSON.generation(generation), status: .accepted)
     }
 
     @Sendable func timelapseStats(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Timelapse")
-        return JSONResponse.ok(MaintenanceJSON.statistics(try await services.maintenance.statistics(timelapseId: id)))
+        return JSONResponse.ok(MaintenanceJSON.statistics(try await services.maintenance.statistics.timelapse(id)))
     }
 }
 

@@ -55,7 +55,7 @@ struct MetricsController {
                             ("failed", counts.failed), ("cancelled", counts.cancelled)] {
             gauge("thumbnail_jobs", "Thumbnail jobs by status", [("status", status)]).set(Double(n))
         }
-        let stats = try await services.maintenance.statistics()
+        let stats = try await services.maintenance.statistics.system()
         gauge("images", "Frames stored").set(Double(stats.totals.images))
         gauge("frame_bytes", "Bytes of stored frames").set(Double(stats.totals.frameBytes))
         for (variant, files, bytes, orphans) in [
@@ -66,7 +66,7 @@ struct MetricsController {
             gauge("variant_bytes", "Bytes of variant files", [("variant", variant)]).set(Double(bytes))
             gauge("orphaned_variant_files", "Orphaned variant files found by the last maintenance scan", [("variant", variant)]).set(Double(orphans ?? 0))
         }
-        let active = try await services.maintenance.regenerationStatus().active
+        let active = try await services.maintenance.regeneration.status().active
         gauge("regeneration_active", "1 while a regenerate-all session runs").set(Double(active ? 1 : 0))
     }
 }

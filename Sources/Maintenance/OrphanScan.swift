@@ -100,7 +100,10 @@ final class FolderHandles {
     }
 }
 
-extension ThumbnailMaintenance {
+/// Finds orphaned variant files and removes them safely; repair, cleanup and delete-all share it.
+struct OrphanScanner: MaintenanceOperation {
+    let context: MaintenanceContext
+
     /// Every variant folder on disk: `cameras/camera-{c}/timelapse-{t}/{thumbnails,smalls}` (real directories only).
     func variantFolders(_ handles: FolderHandles) -> [(cameraId: Int64, timelapseId: Int64, kind: VariantKind)] {
         var folders: [(cameraId: Int64, timelapseId: Int64, kind: VariantKind)] = []

@@ -34,7 +34,7 @@ public struct RegenerationMonitor: Service {
                         pause = max(interval, (ContinuousClock.now - started) * 4)
                     }
                 } catch {
-                    maintenance.logger.warning("regeneration monitor check failed", metadata: ["error": "\(error)"])
+                    maintenance.regeneration.logger.warning("regeneration monitor check failed", metadata: ["error": "\(error)"])
                 }
                 try? await Task.sleep(for: pause)
             }
@@ -43,13 +43,13 @@ public struct RegenerationMonitor: Service {
 
     /// One check; returns what was seen of an active session (nil when none is active).
     func tick(last: (session: Int64, finished: Int, processing: Int)?) async throws -> (session: Int64, finished: Int, processing: Int)? {
-        guard let session = try await maintenance.database.read({ try await RegenerationSessionStore.fetchActive($0) }),
+        guard let session = try await maintenance.regeneration.database.read({ try await RegenerationSessionStore.fetchActive($0) }),
               session.total >= 0 else { return nil }
-        if try await maintenance.finishIfDone(sessionId: session.id) != nil { return nil }
-        let progress = try await maintenance.progress(of: session)
+        if try await maintenance.regeneration.finishIfDone(sessionId: session.id) != nil { return nil }
+        let progress = try await maintenance.regeneration.progress(of: session)
         let seen = (session.id, progress.finished, progress.processing)
         if let last, last == seen { return seen }
-        await maintenance.events.publish(.regenerationProgress(RegenerationProgressed(
+        await maintenance.regeneration.events.publish(.regenerationProgress(RegenerationProgressed(
             sessionId: session.id, total: progress.total, completed: progress.completed, failed: progress.failed,
             cancelled: progress.cancelled, pending: progress.pending, processing: progress.processing,
             progressPercent: progress.progressPercent, ratePerSecond: progress.ratePerSecond,

@@ -41,15 +41,18 @@ public struct RegenerationProgress: Sendable, Equatable {
     }
 }
 
-extension ThumbnailMaintenance {
+/// Regenerate-all sessions: start, status, cancel, and the end of a session when its last job is done.
+public struct RegenerationSessions: MaintenanceOperation {
+    let context: MaintenanceContext
+
     /// Starts a regenerate-all session: one at a time (``MaintenanceError/regenerationActive(sessionId:)``
     /// otherwise), persisted, its jobs queued in one INSERT…SELECT at bulk rank (after every capture).
     ///
-    /// `force` regenerates every image; otherwise the file checks of ``verify(timelapseId:deep:)`` run first
+    /// `force` regenerates every image; otherwise the file checks of ``ThumbnailVerifier`` run first
     /// (so a variant whose file is gone counts as missing) and only images missing their thumbnail — or their
     /// small when `small_generation_mode` is `all` — are queued. `total` counts the jobs this session queued;
     /// images that already had an active job are reported in `skippedWithActiveJob`, not in `total`.
-    public func startRegeneration(force: Bool = true, limit: Int? = nil) async throws -> RegenerationStart {
+    public func start(force: Bool = true, limit: Int? = nil) async throws -> RegenerationStart {
         let session: RegenerationSessionRecord
         do {
             // total = -1 while the jobs are being queued: nothing may declare the session finished meanwhile.
@@ -61,7 +64,7 @@ extension ThumbnailMaintenance {
             throw MaintenanceError.regenerationActive(sessionId: active?.id ?? 0)
         }
         do {
-            if !force { _ = try await verify(timelapseId: nil, deep: false) }
+            if !force { _ = try await ThumbnailVerifier(context: context).verify(timelapseId: nil, deep: false) }
             let mode = try await settings.current().smallGenerationMode
             let selection = Self.regenerationSelection(force: force, mode: mode)
             let matched = try await database.read { try await MaintenanceStore.countImages($0, selection) }
@@ -90,7 +93,7 @@ extension ThumbnailMaintenance {
 
     /// The active session's progress, else the last session's final state, else an idle status. Ends the active
     /// session when its last job has finished (so status reads never show a session stuck at 100 %).
-    public func regenerationStatus(now: Date = Date()) async throws -> RegenerationProgress {
+    public func status(now: Date = Date()) async throws -> RegenerationProgress {
         guard var session = try await database.read({ db -> RegenerationSessionRecord? in
             if let active = try await RegenerationSessionStore.fetchActive(db) { return active }
             return try await RegenerationSessionStore.fetchLatest(db)
@@ -128,13 +131,13 @@ extension ThumbnailMaintenance {
 
     /// Cancels the active session: its pending jobs are cancelled at once, running ones finish, and the session
     /// stays active until they have.
-    public func cancelRegeneration() async throws -> (progress: RegenerationProgress, cancelledJobs: Int) {
+    public func cancel() async throws -> (progress: RegenerationProgress, cancelledJobs: Int) {
         guard let active = try await database.read({ try await RegenerationSessionStore.fetchActive($0) }),
               try await database.transaction({ try await RegenerationSessionStore.requestCancel($0, id: active.id) }) != nil
         else { throw MaintenanceError.noActiveRegeneration }
         let cancelled = try await queue.cancelPending(sessionId: active.id)
         _ = try await finishIfDone(sessionId: active.id)
-        return (try await regenerationStatus(), cancelled)
+        return (try await status(), cancelled)
     }
 
     /// Ends the session when none of its jobs is pending or processing, announcing `…_completed` or

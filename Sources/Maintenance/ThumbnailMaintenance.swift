@@ -6,10 +6,8 @@ import ThumbnailJobs
 import Logging
 import TimelapserCore
 
-/// Maintenance of thumbnails and smalls: statistics, regenerate-all sessions, verify, repair, cleanup and
-/// delete-all (ThumbnailService and OrphanedFileRepairService of the reference). The operations live in
-/// `Maintenance/`, one file each.
-public struct ThumbnailMaintenance: Sendable {
+/// What every maintenance operation works with.
+public struct MaintenanceContext: Sendable {
     let database: TimelapserDatabase
     let layout: DataLayout
     let settings: SettingsService
@@ -26,12 +24,51 @@ public struct ThumbnailMaintenance: Sendable {
         self.events = events
         self.logger = logger
     }
+}
+
+/// A maintenance operation: one type per operation, each working on the shared ``MaintenanceContext``.
+protocol MaintenanceOperation: Sendable {
+    var context: MaintenanceContext { get }
+}
+
+extension MaintenanceOperation {
+    var database: TimelapserDatabase { context.database }
+    var layout: DataLayout { context.layout }
+    var settings: SettingsService { context.settings }
+    var queue: ThumbnailJobQueue { context.queue }
+    var events: EventBus { context.events }
+    var logger: Logger { context.logger }
 
     func requireTimelapse(_ id: Int64) async throws -> TimelapseRecord {
         guard let timelapse = try await database.read({ try await TimelapseStore.fetchOne($0, id: id) }) else {
             throw MaintenanceError.timelapseNotFound(id)
         }
         return timelapse
+    }
+}
+
+/// The maintenance of thumbnails and smalls, one operation per type: regenerate-all sessions, verify, repair,
+/// cleanup, delete-all, statistics and per-timelapse generation. The API, the CLI and the monitor call these.
+public struct ThumbnailMaintenance: Sendable {
+    public let regeneration: RegenerationSessions
+    public let verifier: ThumbnailVerifier
+    public let repair: OrphanRepair
+    public let cleanup: OrphanCleanup
+    public let deletion: VariantDeletion
+    public let statistics: MaintenanceStatistics
+    public let generation: TimelapseThumbnailGeneration
+
+    public init(database: TimelapserDatabase, layout: DataLayout, settings: SettingsService, queue: ThumbnailJobQueue,
+                events: EventBus, logger: Logger) {
+        let context = MaintenanceContext(database: database, layout: layout, settings: settings, queue: queue,
+                                         events: events, logger: logger)
+        regeneration = RegenerationSessions(context: context)
+        verifier = ThumbnailVerifier(context: context)
+        repair = OrphanRepair(context: context)
+        cleanup = OrphanCleanup(context: context)
+        deletion = VariantDeletion(context: context)
+        statistics = MaintenanceStatistics(context: context)
+        generation = TimelapseThumbnailGeneration(context: context)
     }
 }
 

@@ -31,11 +31,14 @@ public struct TimelapseGeneration: Sendable, Equatable {
     public var estimatedCompletion: Date
 }
 
-extension ThumbnailMaintenance {
-    public func statistics(now: Date = Date()) async throws -> ThumbnailStatistics {
+/// Statistics from the aggregates: system-wide and per timelapse (no disk access, no scan of `images`).
+public struct MaintenanceStatistics: MaintenanceOperation {
+    let context: MaintenanceContext
+
+    public func system(now: Date = Date()) async throws -> ThumbnailStatistics {
         let (totals, jobs, orphans) = try await database.read { db in
             (try await MaintenanceStore.totals(db), try await MaintenanceStore.jobSummary(db, since: now - 24 * 3600),
-             try await MaintenanceStore.state(db, key: Self.orphanStateKey))
+             try await MaintenanceStore.state(db, key: OrphanScanner.orphanStateKey))
         }
         var stats = ThumbnailStatistics(totals: totals, jobs: jobs)
         if let orphans, case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(orphans.value.utf8)) {
@@ -48,7 +51,7 @@ extension ThumbnailMaintenance {
         return stats
     }
 
-    public func statistics(timelapseId: Int64) async throws -> TimelapseThumbnailStatistics {
+    public func timelapse(_ timelapseId: Int64) async throws -> TimelapseThumbnailStatistics {
         _ = try await requireTimelapse(timelapseId)
         let (totals, jobs) = try await database.read { db in
             (try await MaintenanceStore.totals(db, timelapseId: timelapseId),
@@ -56,14 +59,19 @@ extension ThumbnailMaintenance {
         }
         return TimelapseThumbnailStatistics(timelapseId: timelapseId, totals: totals, jobs: jobs)
     }
+}
+
+/// Per-timelapse generation: bulk jobs for one timelapse's images, and what is left of them.
+public struct TimelapseThumbnailGeneration: MaintenanceOperation {
+    let context: MaintenanceContext
 
     /// Queues bulk jobs for a timelapse's images: all of them (`force`), or those missing a thumbnail (or, with
     /// `includeSmalls`, a small). Images that already have an active job keep it and are not counted.
-    public func generate(timelapseId: Int64, force: Bool = true, includeSmalls: Bool = true, now: Date = Date()) async throws -> TimelapseGeneration {
+    public func enqueue(timelapseId: Int64, force: Bool = true, includeSmalls: Bool = true, now: Date = Date()) async throws -> TimelapseGeneration {
         _ = try await requireTimelapse(timelapseId)
         let missing: Set<VariantKind> = force ? [] : includeSmalls ? [.thumbnail, .small] : [.thumbnail]
         let selection = ImageSelection(timelapseId: timelapseId, missingAny: missing)
-        let queued = try await queue.enqueueBulk(selection, limit: nil, includeSmalls: includeSmalls, sessionId: nil)
+        let queued = try await context.queue.enqueueBulk(selection, limit: nil, includeSmalls: includeSmalls, sessionId: nil)
         return TimelapseGeneration(timelapseId: timelapseId, jobsQueued: queued, estimatedCompletion: try await estimatedDrain(now: now))
     }
 

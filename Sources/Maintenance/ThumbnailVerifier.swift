@@ -97,7 +97,10 @@ enum VariantFileCheck {
     }
 }
 
-extension ThumbnailMaintenance {
+/// Verify: every stored variant path checked against its file; stale paths cleared, counts rewritten.
+public struct ThumbnailVerifier: MaintenanceOperation {
+    let context: MaintenanceContext
+
     static let verifyPageSize = 8192
 
     /// Checks the file of every `thumbnail_path`/`small_path` (one timelapse, or all), clears the paths whose file

@@ -59,14 +59,14 @@ struct ThumbnailsCommand: AsyncParsableCommand {
             try await withMaintenance(options) { _, maintenance in
                 let started = ContinuousClock.now
                 if let timelapse {
-                    let s = try await maintenance.statistics(timelapseId: timelapse)
+                    let s = try await maintenance.statistics.timelapse(timelapse)
                     emit(MaintenanceJSON.statistics(s), text: """
                         timelapse \(timelapse): \(s.totals.images) images, \(s.totals.thumbnails) thumbnails, \(s.totals.smalls) smalls
                         disk: thumbnails \(bytes(s.totals.thumbnailBytes)), smalls \(bytes(s.totals.smallBytes))
                         jobs: \(s.jobs.pending) pending, \(s.jobs.processing) processing
                         """, json: json, operation: "stats", started: started)
                 } else {
-                    let s = try await maintenance.statistics()
+                    let s = try await maintenance.statistics.system()
                     let orphans = s.orphanedThumbnails.map { "\($0) thumbnails, \(s.orphanedSmalls ?? 0) smalls (last scan)" } ?? "not scanned yet"
                     emit(MaintenanceJSON.statistics(s), text: """
                         images: \(s.totals.images) in \(s.totals.timelapses) timelapses
@@ -90,7 +90,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
             let (json, timelapse, deep) = (output.json, timelapse, deep)
             try await withMaintenance(options) { _, maintenance in
                 let started = ContinuousClock.now
-                let report = try await maintenance.verify(timelapseId: timelapse, deep: deep)
+                let report = try await maintenance.verifier.verify(timelapseId: timelapse, deep: deep)
                 let rate = report.elapsedSeconds > 0 ? Double(report.totalImages) / report.elapsedSeconds : 0
                 emit(MaintenanceJSON.verification(report), text: """
                     \(report.message)
@@ -110,7 +110,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
             let json = output.json
             try await withMaintenance(options) { _, maintenance in
                 let started = ContinuousClock.now
-                let r = try await maintenance.repair()
+                let r = try await maintenance.repair.run()
                 emit(MaintenanceJSON.repair(r), text: """
                     \(r.orphanedFilesFound) orphaned files: \(r.filesMatched) linked back (\(r.databaseRecordsUpdated) images, \(r.timelapsesAffected) timelapses), \(r.filesDeleted) deleted (\(bytes(r.bytesFreed)))
                     """, json: json, operation: "repair", started: started)
@@ -128,7 +128,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
             let (json, dryRun) = (output.json, dryRun)
             try await withMaintenance(options) { _, maintenance in
                 let started = ContinuousClock.now
-                let r = try await maintenance.cleanup(dryRun: dryRun)
+                let r = try await maintenance.cleanup.run(dryRun: dryRun)
                 var lines = ["\(r.orphanedFilesFound) orphaned files (\(r.matchableFiles) can be linked back by `repair`), "
                     + (dryRun ? "\(r.deletableFiles) would be deleted (\(bytes(r.deletableBytes)))"
                               : "\(r.filesDeleted) deleted (\(bytes(r.bytesFreed)))")]
@@ -150,7 +150,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
             let json = output.json
             try await withMaintenance(options) { _, maintenance in
                 let started = ContinuousClock.now
-                let r = try await maintenance.deleteAll(confirmed: true)
+                let r = try await maintenance.deletion.run(confirmed: true)
                 emit(MaintenanceJSON.deleteAll(r), text: "deleted \(r.thumbnailsDeleted) thumbnails and \(r.smallsDeleted) smalls (\(bytes(r.bytesFreed)))",
                      json: json, operation: "delete-all", started: started)
             }
@@ -182,14 +182,14 @@ extension ThumbnailsCommand {
                 let started = ContinuousClock.now
                 let follow: @Sendable () async throws -> Void
                 if let timelapse {
-                    let queued = try await maintenance.generate(timelapseId: timelapse, force: !missingOnly)
+                    let queued = try await maintenance.generation.enqueue(timelapseId: timelapse, force: !missingOnly)
                     if !json { print("queued \(queued.jobsQueued) jobs for timelapse \(timelapse)") }
                     follow = {
                         try await Self.followTimelapse(composition, timelapse: timelapse, total: queued.jobsQueued, json: json)
                         emit(MaintenanceJSON.generation(queued), text: "done", json: json, operation: "regenerate", started: started)
                     }
                 } else {
-                    let start = try await maintenance.startRegeneration(force: !missingOnly, limit: limit)
+                    let start = try await maintenance.regeneration.start(force: !missingOnly, limit: limit)
                     if !json { print("session \(start.sessionId): \(start.jobsQueued) jobs queued, \(start.skippedWithActiveJob) images already had a job") }
                     follow = {
                         let final = try await Self.followSession(maintenance, json: json)
@@ -223,7 +223,7 @@ extension ThumbnailsCommand {
         static func followSession(_ maintenance: ThumbnailMaintenance, json: Bool) async throws -> RegenerationProgress {
             let bar = ProgressBar(quiet: json)
             while true {
-                let status = try await maintenance.regenerationStatus()
+                let status = try await maintenance.regeneration.status()
                 bar.show(done: status.finished, total: status.total, rate: status.ratePerSecond)
                 if !status.active {
                     bar.finish()
@@ -236,7 +236,7 @@ extension ThumbnailsCommand {
         static func followTimelapse(_ composition: Composition, timelapse: Int64, total: Int, json: Bool) async throws {
             let bar = ProgressBar(quiet: json)
             while true {
-                let active = try await composition.maintenance.activeJobs(timelapseId: timelapse)
+                let active = try await composition.maintenance.generation.activeJobs(timelapseId: timelapse)
                 bar.show(done: max(0, total - active), total: total, rate: nil)
                 if active == 0 { break }
                 try await Task.sleep(for: .milliseconds(250))

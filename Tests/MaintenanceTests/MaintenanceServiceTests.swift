@@ -59,20 +59,20 @@ struct MaintenanceServiceTests {
             let f = try await Self.fixture(t, count: 6)
             // One image already has a job (a capture's): the session skips it and does not count it.
             try await f.queue.enqueue(imageId: f.images[0].id, priority: .medium)
-            let start = try await f.maintenance.startRegeneration(force: true)
+            let start = try await f.maintenance.regeneration.start(force: true)
             #expect(start.jobsQueued == 5)
             #expect(start.skippedWithActiveJob == 1)
             await #expect(throws: MaintenanceError.regenerationActive(sessionId: start.sessionId)) {
-                try await f.maintenance.startRegeneration()
+                try await f.maintenance.regeneration.start()
             }
-            var status = try await f.maintenance.regenerationStatus()
+            var status = try await f.maintenance.regeneration.status()
             #expect(status.active && status.total == 5 && status.pending == 5 && status.completed == 0)
 
             // A worker holds one job of the session: cancel leaves it running and the session active.
             let claimed = try await f.queue.claim(workerId: "w", limit: 10)
             let sessionJob = try #require(claimed.first { $0.sessionId == start.sessionId })
             for job in claimed where job.id != sessionJob.id { try await f.queue.release(workerId: "w", jobIds: [job.id]) }
-            let cancelled = try await f.maintenance.cancelRegeneration()
+            let cancelled = try await f.maintenance.regeneration.cancel()
             #expect(cancelled.cancelledJobs == 4)
             #expect(cancelled.progress.active)
             #expect(try await f.queue.counts(sessionId: start.sessionId).pending == 0)
@@ -80,14 +80,14 @@ struct MaintenanceServiceTests {
             _ = try await t.database.transaction {
                 try await JobStore.complete($0, jobId: sessionJob.id, workerId: "w", processingTimeMs: 5, at: Date())
             }
-            status = try await f.maintenance.regenerationStatus()
+            status = try await f.maintenance.regeneration.status()
             #expect(!status.active)
             #expect(status.status == .cancelled)
             #expect(status.completed == 1 && status.cancelled == 4 && status.pending == 0)
-            await #expect(throws: MaintenanceError.noActiveRegeneration) { try await f.maintenance.cancelRegeneration() }
+            await #expect(throws: MaintenanceError.noActiveRegeneration) { try await f.maintenance.regeneration.cancel() }
 
             // Nothing is active now: a new session may start; force=false queues only images missing variants.
-            let second = try await f.maintenance.startRegeneration(force: false, limit: 2)
+            let second = try await f.maintenance.regeneration.start(force: false, limit: 2)
             #expect(second.jobsQueued == 2)
             #expect(second.sessionId != start.sessionId)
         }
@@ -97,7 +97,7 @@ struct MaintenanceServiceTests {
     func capturesRankFirst(engine: DatabaseEngine) async throws {
         try await withTestDatabase(engine) { t in
             let f = try await Self.fixture(t, count: 40)
-            let start = try await f.maintenance.startRegeneration(force: true, limit: 39)
+            let start = try await f.maintenance.regeneration.start(force: true, limit: 39)
             #expect(start.jobsQueued == 39)
             // The newest image arrives now: its capture job must be the next one a worker takes.
             try await f.queue.enqueue(imageId: f.images[39].id, priority: .medium)
@@ -119,7 +119,7 @@ struct MaintenanceServiceTests {
             try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(TestFrames.scene(width: 32, height: 24)).write(to: URL(fileURLWithPath: file))
             let handles = FolderHandles(root: t.layout.root)
-            let orphans = try await f.maintenance.scanOrphans(handles)
+            let orphans = try await f.maintenance.cleanup.scanner.scanOrphans(handles)
             #expect(orphans.count == 1 && orphans.first?.match == nil)
             // The capture lands (row + job) between the scan and the unlink.
             let arrived = try await t.database.transaction { db in
@@ -127,14 +127,14 @@ struct MaintenanceServiceTests {
                                             capturedAt: image.capturedAt + 3599, dayNumber: 1, fileSize: 10, width: 64, height: 48, at: Date())
             }
             try await f.queue.enqueue(imageId: arrived.id, priority: .medium)
-            #expect(try await f.maintenance.unlinkOrphan(orphans[0], handles: handles) == false)
+            #expect(try await f.maintenance.cleanup.scanner.unlinkOrphan(orphans[0], handles: handles) == false)
             #expect(FileManager.default.fileExists(atPath: file))
             // Once recorded, it is no orphan at all.
             _ = try await t.database.transaction {
                 try await ImageStore.applyVariant($0, imageId: arrived.id, kind: .thumbnail, to: StoredVariant(path: variant, size: 10))
             }
-            #expect(try await f.maintenance.unlinkOrphan(orphans[0], handles: handles) == false)
-            #expect(try await f.maintenance.scanOrphans(FolderHandles(root: t.layout.root)).isEmpty)
+            #expect(try await f.maintenance.cleanup.scanner.unlinkOrphan(orphans[0], handles: handles) == false)
+            #expect(try await f.maintenance.cleanup.scanner.scanOrphans(FolderHandles(root: t.layout.root)).isEmpty)
         }
     }
 
@@ -150,7 +150,7 @@ struct MaintenanceServiceTests {
             _ = try await t.database.transaction {
                 try await ImageStore.applyVariant($0, imageId: f.images[0].id, kind: .thumbnail, to: StoredVariant(path: stray, size: 10))
             }
-            let report = try await f.maintenance.cleanup(dryRun: false)
+            let report = try await f.maintenance.cleanup.run(dryRun: false)
             #expect(report.orphanedFilesFound == 0 && report.filesDeleted == 0)
             #expect(FileManager.default.fileExists(atPath: file))
         }
@@ -161,9 +161,9 @@ struct MaintenanceServiceTests {
         try await withTestDatabase(engine) { t in
             let f = try await Self.fixture(t, count: 0)
             let stream = await f.events.subscribe(after: 0)
-            let start = try await f.maintenance.startRegeneration()
+            let start = try await f.maintenance.regeneration.start()
             #expect(start.jobsQueued == 0)
-            let status = try await f.maintenance.regenerationStatus()
+            let status = try await f.maintenance.regeneration.status()
             #expect(!status.active && status.status == .completed && status.progressPercent == 100)
             let seen = try await collectEvents(stream) { $0.kind == .regenerationCompleted }
             #expect(seen.map(\.kind) == [.regenerationStarted, .regenerationCompleted])
@@ -234,20 +234,20 @@ struct MaintenanceServiceTests {
                     try await ImageStore.applyVariant($0, imageId: image.id, kind: .thumbnail, to: StoredVariant(path: path, size: 1000))
                 }
             }
-            var stats = try await f.maintenance.statistics()
+            var stats = try await f.maintenance.statistics.system()
             #expect(stats.totals.images == 3 && stats.totals.thumbnails == 2 && stats.totals.thumbnailBytes == 2000)
             #expect(stats.orphanedThumbnails == nil)
             // An orphan on disk: a thumbnail for the third image that no row points at.
             let orphan = t.layout.absolutePath(DataLayout.variantPath(forFramePath: f.images[2].filePath, kind: .thumbnail)!)!
             try FileManager.default.createDirectory(atPath: (orphan as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(TestFrames.scene(width: 32, height: 24)).write(to: URL(fileURLWithPath: orphan))
-            let dry = try await f.maintenance.cleanup(dryRun: true)
+            let dry = try await f.maintenance.cleanup.run(dryRun: true)
             #expect(dry.orphanedFilesFound == 1 && dry.matchableFiles == 1 && dry.deletableFiles == 0)
-            stats = try await f.maintenance.statistics()
+            stats = try await f.maintenance.statistics.system()
             #expect(stats.orphanedThumbnails == 1 && stats.orphanedSmalls == 0 && stats.orphansScannedAt != nil)
-            let timelapse = try await f.maintenance.statistics(timelapseId: f.timelapseId)
+            let timelapse = try await f.maintenance.statistics.timelapse(f.timelapseId)
             #expect(timelapse.totals.images == 3 && timelapse.totals.thumbnails == 2)
-            await #expect(throws: MaintenanceError.timelapseNotFound(999)) { try await f.maintenance.statistics(timelapseId: 999) }
+            await #expect(throws: MaintenanceError.timelapseNotFound(999)) { try await f.maintenance.statistics.timelapse(999) }
         }
     }
 }
