@@ -15,7 +15,7 @@ import TimelapserCore
 /// - `timelapser_thumbnail_jobs{status}` — jobs by status (gauge, read at scrape time)
 /// - `timelapser_thumbnail_job_duration_seconds` — job processing time (histogram, recorded by the worker)
 /// - `timelapser_thumbnail_job_failures_total{reason}` — failed job attempts by reason
-/// - `timelapser_served_responses_total{variant,status}` — image responses served (recorded through `ThumbnailMetrics.served`)
+/// - `timelapser_served_responses_total{variant,status}` — image responses served (recorded by `ServingMetrics.served`)
 /// - `timelapser_variant_files{variant}`, `timelapser_variant_bytes{variant}` — from the timelapse aggregates
 /// - `timelapser_orphaned_variant_files{variant}` — orphans left by the last maintenance scan
 /// - `timelapser_images`, `timelapser_frame_bytes` — frames stored

@@ -14,8 +14,6 @@ public enum ImagingRuntime {
     public static func initialize() {
         _ = started
     }
-
-    static var isReady: Bool { started }
 }
 
 /// Takes (and clears) libvips' global error buffer.
