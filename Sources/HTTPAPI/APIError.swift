@@ -23,10 +23,7 @@ public struct APIError: Error, Sendable {
     }
 
     var response: Response {
-        JSONResponse.raw(.object([
-            "success": .bool(false), "error": .string(message),
-            "status_code": .int(status.code), "details": .object(details),
-        ]), status: status)
+        JSONResponse.raw(ErrorEnvelope(error: message, statusCode: status.code, details: details), status: status)
     }
 
     static func badRequest(_ message: String, field: String? = nil) -> APIError {
@@ -71,7 +68,7 @@ public struct APIError: Error, Sendable {
         case .imageNotFound(let id): APIError(.notFound, "Image not found", details: ["image_id": .int(Int(id))])
         case .timelapseAlreadyRunning(let camera, let timelapse):
             APIError(.conflict, "Camera already has a running timelapse",
-                     details: ["camera_id": .int(Int(camera)), "timelapse_id": JSONValue(timelapse)])
+                     details: ["camera_id": .int(Int(camera)), "timelapse_id": timelapse.map { .int(Int($0)) } ?? .null])
         case .noRunningTimelapse(let camera):
             APIError(.conflict, "Camera has no running timelapse", details: ["camera_id": .int(Int(camera))])
         case .timelapseNotRunning(let id):

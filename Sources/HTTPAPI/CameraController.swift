@@ -20,14 +20,13 @@ struct CameraController {
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        JSONResponse.ok(.array(try await services.cameras.list().map(json)))
+        JSONResponse.ok(try await services.cameras.list().map(json))
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         var request = request
-        let body = try await RequestInput.object(&request)
-        let draft = try Self.draft(body)
-        return JSONResponse.ok(EntityJSON.camera(try await services.cameras.create(draft)), status: .created)
+        let draft = Self.draft(try await RequestInput.decode(CameraRequest.self, from: &request))
+        return JSONResponse.ok(CameraResponse(try await services.cameras.create(draft)), status: .created)
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -38,39 +37,37 @@ struct CameraController {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Camera")
         var request = request
-        let body = try await RequestInput.object(&request)
-        return JSONResponse.ok(json(try await services.cameras.update(id, try Self.draft(body))))
+        let draft = Self.draft(try await RequestInput.decode(CameraRequest.self, from: &request))
+        return JSONResponse.ok(json(try await services.cameras.update(id, draft)))
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Camera")
-        return JSONResponse.ok(EntityJSON.deletion(try await services.cameras.delete(id)))
+        return JSONResponse.ok(DeletionResponse(try await services.cameras.delete(id)))
     }
 
     @Sendable func startTimelapse(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Camera")
         var request = request
-        let body = try await RequestInput.object(&request)
-        let timelapse = try await services.timelapses.start(cameraId: id, name: try body.string("name"), startedAt: try body.date("started_at"))
-        return JSONResponse.ok(EntityJSON.timelapse(timelapse), status: .created)
+        let body = try await RequestInput.decode(TimelapseStartRequest.self, from: &request)
+        let startedAt = try RequestInput.date(body.startedAt, field: "started_at")
+        let timelapse = try await services.timelapses.start(cameraId: id, name: body.name, startedAt: startedAt)
+        return JSONResponse.ok(TimelapseResponse(timelapse), status: .created)
     }
 
     @Sendable func listTimelapses(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Camera")
         _ = try await services.cameras.get(id)
-        return JSONResponse.ok(.array(try await services.timelapses.list(cameraId: id).map(EntityJSON.timelapse)))
+        return JSONResponse.ok(try await services.timelapses.list(cameraId: id).map(TimelapseResponse.init))
     }
 
     /// The camera with its in-memory capture health.
-    func json(_ camera: CameraRecord) -> JSONValue {
-        EntityJSON.camera(camera, framesRejected: services.cameras.rejectedFrames(camera.id))
+    func json(_ camera: CameraRecord) -> CameraResponse {
+        CameraResponse(camera, framesRejected: services.cameras.rejectedFrames(camera.id))
     }
 
-    static func draft(_ body: JSONObject) throws -> CameraService.Draft {
-        CameraService.Draft(
-            name: try body.string("name"),
-            rtspUrl: body.has("rtsp_url") ? .some(try body.string("rtsp_url")) : nil,
-            captureIntervalSeconds: try body.int("capture_interval_seconds"),
-            generateThumbnails: try body.bool("generate_thumbnails"))
+    static func draft(_ body: CameraRequest) -> CameraService.Draft {
+        CameraService.Draft(name: body.name, rtspUrl: body.rtspUrl.change,
+                            captureIntervalSeconds: body.captureIntervalSeconds, generateThumbnails: body.generateThumbnails)
     }
 }

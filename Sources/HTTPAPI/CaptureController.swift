@@ -17,7 +17,7 @@ struct CaptureController {
         let cameraId = try RequestInput.id(context, entity: "Camera")
         let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "image/jpeg" else {
-            throw APIError(.unsupportedMediaType, "Content-Type must be image/jpeg", details: ["content_type": JSONValue(mediaType)])
+            throw APIError(.unsupportedMediaType, "Content-Type must be image/jpeg", details: ["content_type": mediaType.map(JSONValue.string) ?? .null])
         }
         var capturedAt: Date?
         if let text = request.uri.queryParameters.get("captured_at") {
@@ -39,13 +39,6 @@ struct CaptureController {
             throw CatalogError.uploadTooLarge(limit: limit)
         }
         let frame = try await services.ingest.ingest(cameraId: cameraId, bytes: Array(buffer.readableBytesView), capturedAt: capturedAt)
-        let image = frame.image
-        return JSONResponse.ok(.object([
-            "image_id": .int(Int(image.id)), "timelapse_id": .int(Int(image.timelapseId)), "camera_id": .int(Int(image.cameraId)),
-            "file_path": .string(image.filePath), "day_number": .int(image.dayNumber),
-            "captured_at": JSONDate.value(image.capturedAt), "file_size": .int(Int(image.fileSize)),
-            "width": .int(image.width), "height": .int(image.height),
-            "thumbnail_job_id": JSONValue(frame.thumbnailJobId), "urls": EntityJSON.imageURLs(image),
-        ]), status: .created)
+        return JSONResponse.ok(CaptureResponse(frame), status: .created)
     }
 }

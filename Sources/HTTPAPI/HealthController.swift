@@ -9,13 +9,9 @@ struct HealthController {
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("health") { _, _ in
             let counts = try await services.queue.counts()
-            return JSONResponse.ok(.object([
-                "status": .string("ok"),
-                "database": .string(services.engine.rawValue),
-                "queue": .object([
-                    "pending": .int(counts.pending), "processing": .int(counts.processing), "failed": .int(counts.failed),
-                ]),
-            ]))
+            return JSONResponse.ok(HealthResponse(
+                database: services.engine,
+                queue: .init(pending: counts.pending, processing: counts.processing, failed: counts.failed)))
         }
     }
 }

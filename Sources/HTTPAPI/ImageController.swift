@@ -18,19 +18,18 @@ struct ImageController {
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Image")
-        return JSONResponse.ok(EntityJSON.image(try await services.frames.get(id)))
+        return JSONResponse.ok(ImageResponse(try await services.frames.get(id)))
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Image")
-        return JSONResponse.ok(EntityJSON.deletion(try await services.frames.delete(id)))
+        return JSONResponse.ok(DeletionResponse(try await services.frames.delete(id)))
     }
 
     @Sendable func regenerate(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Image")
         _ = try await services.frames.get(id)
         let jobId = try await services.queue.enqueue(imageId: id, priority: .high)
-        return JSONResponse.ok(.object(["image_id": .int(Int(id)), "job_id": .int(Int(jobId)), "priority": .string("high")]),
-                               status: .accepted)
+        return JSONResponse.ok(RegenerationQueued(imageId: id, jobId: jobId, priority: .high), status: .accepted)
     }
 }

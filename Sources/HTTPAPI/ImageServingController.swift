@@ -91,7 +91,7 @@ struct ImageServingController {
         let cameraId = try RequestInput.id(context, entity: "Camera")
         _ = try await services.cameras.get(cameraId)
         let latest = try await services.resolver.latestImage(cameraId: cameraId)
-        return JSONResponse.ok(ServingJSON.latest(cameraId: cameraId, image: latest))
+        return JSONResponse.ok(LatestImageResponse(cameraId: cameraId, image: latest))
     }
 
     /// `GET /api/images/batch?ids=1,2,3&size=thumbnail[&inline=true]`.
@@ -102,16 +102,15 @@ struct ImageServingController {
         var resolved = try await services.resolver.resolveMany(imageIds: ids, variant: variant)
         var data: [Int64: ByteBuffer] = [:]
         if inline { data = try await inlineData(&resolved, variant: variant) }
-        var images: [JSONValue] = []
-        var missing: [JSONValue] = []
+        var answer = BatchResponse(images: [], missing: [])
         for id in ids {
             guard let image = resolved[id] else {
-                missing.append(.int(Int(id)))
+                answer.missing.append(id)
                 continue
             }
-            images.append(ServingJSON.batchItem(image, data: inline ? data[id] ?? Self.placeholderBytes(image) : nil))
+            answer.images.append(BatchItem(image, data: inline ? data[id] ?? Self.placeholderBytes(image) : nil))
         }
-        return JSONResponse.ok(.object(["images": .array(images), "missing": .array(missing)]))
+        return JSONResponse.ok(answer)
     }
 
     /// Reads every resolved file in one thread-pool hop; a file that vanished meanwhile is resolved again alone.
@@ -177,42 +176,61 @@ struct ImageServingController {
     }
 }
 
-/// JSON shapes of the serving endpoints.
-enum ServingJSON {
+/// One image of `GET /api/images/batch`.
+struct BatchItem: Encodable {
+    var imageId: Int64
+    var variant: ImageVariant
+    var etag: String
+    var url: String
+    /// Base64 of the served bytes, with `inline=true`.
+    var data: String?
+
+    init(_ image: ResolvedImage, data: ByteBuffer?) {
+        imageId = image.imageId
+        variant = image.served
+        etag = image.etag
+        url = Self.url(image)
+        self.data = data.map { Data($0.readableBytesView).base64EncodedString() }
+    }
+
     /// The versioned URL of what a resolution serves (the asked-for variant's URL when that is the placeholder).
     static func url(_ image: ResolvedImage) -> String {
         let variant = image.served == .placeholder ? image.requested : image.served
         return ImageURL.variant(imageId: image.imageId, variant, generation: image.generation(of: variant))
     }
+}
 
-    static func batchItem(_ image: ResolvedImage, data: ByteBuffer?) -> JSONValue {
-        var item: [String: JSONValue] = [
-            "image_id": .int(Int(image.imageId)), "variant": .string(image.served.rawValue),
-            "etag": .string(image.etag), "url": .string(url(image)),
-        ]
-        if let data { item["data"] = .string(Data(data.readableBytesView).base64EncodedString()) }
-        return .object(item)
-    }
+/// `GET /api/images/batch`.
+struct BatchResponse: Encodable {
+    var images: [BatchItem]
+    var missing: [Int64]
+}
 
-    /// Latest-image metadata: the image (with its versioned `urls`) and the camera's latest-image URLs.
-    static func latest(cameraId: Int64, image: ImageRecord?) -> JSONValue {
-        var latestURLs: [String: JSONValue] = [:]
+/// Latest-image metadata: the image (with its versioned `urls`) and the camera's latest-image URLs.
+struct LatestImageResponse: Encodable {
+    var cameraId: Int64
+    @AlwaysPresent var imageId: Int64?
+    @AlwaysPresent var capturedAt: Date?
+    @AlwaysPresent var image: ImageResponse?
+    @AlwaysPresent var urls: ImageURLs?
+    var latestUrls: [String: String]
+
+    init(cameraId: Int64, image: ImageRecord?) {
+        var latest: [String: String] = [:]
         for variant in ImageVariant.requestable {
             let generation = switch variant {
             case .thumbnail: image?.thumbnailGeneration ?? 0
             case .small: image?.smallGeneration ?? 0
             default: 0
             }
-            latestURLs[variant.rawValue] = .string(ImageURL.latest(cameraId: cameraId, variant, generation: generation))
+            latest[variant.rawValue] = ImageURL.latest(cameraId: cameraId, variant, generation: generation)
         }
-        return .object([
-            "camera_id": .int(Int(cameraId)),
-            "image_id": JSONValue(image?.id),
-            "captured_at": JSONDate.value(image?.capturedAt),
-            "image": image.map(EntityJSON.image) ?? .null,
-            "urls": image.map(EntityJSON.imageURLs) ?? .null,
-            "latest_urls": .object(latestURLs),
-        ])
+        self.cameraId = cameraId
+        imageId = image?.id
+        capturedAt = image?.capturedAt
+        self.image = image.map(ImageResponse.init)
+        urls = image.map(ImageURLs.init)
+        latestUrls = latest
     }
 }
 

@@ -1,23 +1,55 @@
-import Events
 import Foundation
-import TimelapserCore
 import Hummingbird
 import NIOCore
+import TimelapserCore
 
-/// Builds the success envelope `{"success": true, "data": …}`.
-enum JSONResponse {
-    static let encoder: JSONEncoder = {
+/// The JSON of every answer: snake_case keys (from the Codable types' property names), sorted; dates in ISO 8601
+/// with milliseconds, UTC; optional values the types mark `@AlwaysPresent` written as `null`.
+public enum APIJSON {
+    static let encoder = makeEncoder(pretty: false)
+    static let prettyEncoder = makeEncoder(pretty: true)
+
+    static func makeEncoder(pretty: Bool) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(JSONDate.string(date))
+        }
         return encoder
-    }()
-
-    static func ok(_ data: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        raw(.object(["success": .bool(true), "data": data]), status: status)
     }
 
-    static func raw(_ value: JSONValue, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
-        let bytes = (try? encoder.encode(value)) ?? Data("{}".utf8)
+    /// `value` as the API writes it (pretty for people: the CLI's `--json`).
+    public static func encode(_ value: some Encodable, pretty: Bool = false) -> Data {
+        (try? (pretty ? prettyEncoder : encoder).encode(value)) ?? Data("{}".utf8)
+    }
+}
+
+/// `{"success": true, "data": …}`.
+struct SuccessEnvelope<Payload: Encodable>: Encodable {
+    let success = true
+    let data: Payload
+}
+
+/// `{"success": false, "error": …, "status_code": …, "details": {…}}`.
+struct ErrorEnvelope: Encodable {
+    let success = false
+    let error: String
+    let statusCode: Int
+    let details: [String: JSONValue]
+}
+
+/// Builds JSON answers.
+enum JSONResponse {
+    /// The success envelope around `data`.
+    static func ok(_ data: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        raw(SuccessEnvelope(data: data), status: status)
+    }
+
+    /// `value` as the whole body.
+    static func raw(_ value: some Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        let bytes = APIJSON.encode(value)
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         fields[.contentLength] = String(bytes.count)
@@ -31,10 +63,6 @@ enum JSONDate {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
-    static func value(_ date: Date?) -> JSONValue {
-        date.map { .string(string($0)) } ?? .null
-    }
-
     /// Parses ISO 8601 with or without fractional seconds or a zone (UTC assumed without one).
     static func parse(_ text: String) -> Date? {
         if let d = try? Date(text, strategy: .iso8601) { return d }
@@ -43,10 +71,4 @@ enum JSONDate {
         if let d = try? Date(text + "Z", strategy: .iso8601) { return d }
         return nil
     }
-}
-
-extension JSONValue {
-    init(_ int64: Int64?) { self = int64.map { .int(Int($0)) } ?? .null }
-    init(_ int: Int?) { self = int.map { .int($0) } ?? .null }
-    init(_ string: String?) { self = string.map { .string($0) } ?? .null }
 }

@@ -1,8 +1,7 @@
-import Events
 import Foundation
-import TimelapserCore
 import Hummingbird
 import NIOCore
+import TimelapserCore
 
 /// Reading ids, query parameters and JSON bodies, with a 400 for anything malformed.
 enum RequestInput {
@@ -32,52 +31,59 @@ enum RequestInput {
         }
     }
 
-    /// The body as a JSON object (an empty body is an empty object); 400 when it is not one.
-    static func object(_ request: inout Request, limit: Int = 1 << 20) async throws -> JSONObject {
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
+    /// The JSON body as `T` (an empty body is an empty object). 400 when it is not a JSON object, or when a field
+    /// has the wrong type (`details.field` names it); 413 over `limit` bytes.
+    static func decode<T: Decodable>(_ type: T.Type, from request: inout Request, limit: Int = 1 << 20) async throws -> T {
         let buffer = try await request.collectBody(upTo: limit)
-        guard buffer.readableBytes > 0 else { return JSONObject([:]) }
-        guard case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)) else {
+        let data = buffer.readableBytes > 0 ? Data(buffer.readableBytesView) : Data("{}".utf8)
+        guard case .object? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw APIError.badRequest("Malformed JSON body: expected a JSON object")
         }
-        return JSONObject(fields)
-    }
-}
-
-/// Typed access to a JSON object's fields; a field of the wrong type is a 400 naming it.
-struct JSONObject {
-    let fields: [String: JSONValue]
-
-    init(_ fields: [String: JSONValue]) { self.fields = fields }
-
-    func has(_ key: String) -> Bool { fields[key] != nil }
-
-    func string(_ key: String) throws -> String? {
-        switch fields[key] {
-        case nil, .null?: return nil
-        case .string(let s)?: return s
-        default: throw APIError.badRequest("\(key) must be a string", field: key)
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch let DecodingError.typeMismatch(expected, context) {
+            throw wrongType(context.codingPath, expected: expected)
+        } catch let DecodingError.dataCorrupted(context) {
+            throw wrongType(context.codingPath, expected: nil)
+        } catch let DecodingError.valueNotFound(expected, context) {
+            throw wrongType(context.codingPath, expected: expected)
         }
     }
 
-    func int(_ key: String) throws -> Int? {
-        switch fields[key] {
-        case nil, .null?: return nil
-        case .int(let i)?: return i
-        default: throw APIError.badRequest("\(key) must be an integer", field: key)
+    /// A 400 naming the field (snake_case, as the client sent it) and the type it must have.
+    static func wrongType(_ path: [any CodingKey], expected: Any.Type?) -> APIError {
+        let field = path.first.map { snakeCase($0.stringValue) } ?? "body"
+        let kind = switch expected {
+        case is String.Type: "a string"
+        case is Int.Type: "an integer"
+        case is Bool.Type: "true or false"
+        default: "of another type"
         }
+        return APIError.badRequest("\(field) must be \(kind)", field: field)
     }
 
-    func bool(_ key: String) throws -> Bool? {
-        switch fields[key] {
-        case nil, .null?: return nil
-        case .bool(let b)?: return b
-        default: throw APIError.badRequest("\(key) must be true or false", field: key)
+    static func snakeCase(_ key: String) -> String {
+        var result = ""
+        for character in key {
+            if character.isUppercase {
+                result += "_" + character.lowercased()
+            } else {
+                result.append(character)
+            }
         }
+        return result
     }
 
-    func date(_ key: String) throws -> Date? {
-        guard let text = try string(key) else { return nil }
-        guard let date = JSONDate.parse(text) else { throw APIError.badRequest("\(key) must be an ISO 8601 date-time", field: key) }
+    /// An ISO 8601 date-time of a body field; 400 naming it when it is not one.
+    static func date(_ text: String?, field: String) throws -> Date? {
+        guard let text else { return nil }
+        guard let date = JSONDate.parse(text) else { throw APIError.badRequest("\(field) must be an ISO 8601 date-time", field: field) }
         return date
     }
 }

@@ -13,16 +13,12 @@ struct SettingsController {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("settings") { _, _ in
-            JSONResponse.ok(try Self.json(try await services.settings.current()))
+            JSONResponse.ok(try await services.settings.current())
         }
         group.patch("settings") { request, _ in
             var request = request
-            let body = try await RequestInput.object(&request)
-            return JSONResponse.ok(try Self.json(try await services.settings.update(with: body.fields)))
+            let patch = try await RequestInput.decode([String: JSONValue].self, from: &request)
+            return JSONResponse.ok(try await services.settings.update(with: patch))
         }
-    }
-
-    static func json(_ settings: Settings) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(settings))
     }
 }

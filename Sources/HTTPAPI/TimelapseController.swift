@@ -16,28 +16,28 @@ struct TimelapseController {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let cameraId = try RequestInput.int(request, "camera_id", in: 1...Int.max).map { Int64($0) }
-        return JSONResponse.ok(.array(try await services.timelapses.list(cameraId: cameraId).map(EntityJSON.timelapse)))
+        return JSONResponse.ok(try await services.timelapses.list(cameraId: cameraId).map(TimelapseResponse.init))
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Timelapse")
-        return JSONResponse.ok(EntityJSON.timelapse(try await services.timelapses.get(id)))
+        return JSONResponse.ok(TimelapseResponse(try await services.timelapses.get(id)))
     }
 
     @Sendable func images(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Timelapse")
         let limit = try RequestInput.int(request, "limit", in: 1...1000) ?? 100
         let offset = try RequestInput.int(request, "offset", in: 0...Int.max) ?? 0
-        return JSONResponse.ok(.array(try await services.timelapses.images(id, limit: limit, offset: offset).map(EntityJSON.image)))
+        return JSONResponse.ok(try await services.timelapses.images(id, limit: limit, offset: offset).map(ImageResponse.init))
     }
 
     @Sendable func complete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Timelapse")
-        return JSONResponse.ok(EntityJSON.timelapse(try await services.timelapses.complete(id)))
+        return JSONResponse.ok(TimelapseResponse(try await services.timelapses.complete(id)))
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Timelapse")
-        return JSONResponse.ok(EntityJSON.deletion(try await services.timelapses.delete(id)))
+        return JSONResponse.ok(DeletionResponse(try await services.timelapses.delete(id)))
     }
 }

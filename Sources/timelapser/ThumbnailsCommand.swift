@@ -36,11 +36,9 @@ struct ThumbnailsCommand: AsyncParsableCommand {
     }
 
     /// Prints `value` as JSON, or `text` for people; the time taken goes to standard error.
-    static func emit(_ value: JSONValue, text: String, json: Bool, operation: String, started: ContinuousClock.Instant) {
+    static func emit(_ value: some Encodable, text: String, json: Bool, operation: String, started: ContinuousClock.Instant) {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self))
+            print(String(decoding: APIJSON.encode(value, pretty: true), as: UTF8.self))
         } else {
             print(text)
         }
@@ -60,7 +58,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
                 let started = ContinuousClock.now
                 if let timelapse {
                     let s = try await maintenance.statistics.timelapse(timelapse)
-                    emit(MaintenanceJSON.statistics(s), text: """
+                    emit(TimelapseStatisticsResponse(s), text: """
                         timelapse \(timelapse): \(s.totals.images) images, \(s.totals.thumbnails) thumbnails, \(s.totals.smalls) smalls
                         disk: thumbnails \(bytes(s.totals.thumbnailBytes)), smalls \(bytes(s.totals.smallBytes))
                         jobs: \(s.jobs.pending) pending, \(s.jobs.processing) processing
@@ -68,7 +66,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
                 } else {
                     let s = try await maintenance.statistics.system()
                     let orphans = s.orphanedThumbnails.map { "\($0) thumbnails, \(s.orphanedSmalls ?? 0) smalls (last scan)" } ?? "not scanned yet"
-                    emit(MaintenanceJSON.statistics(s), text: """
+                    emit(StatisticsResponse(s), text: """
                         images: \(s.totals.images) in \(s.totals.timelapses) timelapses
                         thumbnails: \(s.totals.thumbnails) (\(bytes(s.totals.thumbnailBytes))), smalls: \(s.totals.smalls) (\(bytes(s.totals.smallBytes)))
                         orphans: \(orphans)
@@ -92,7 +90,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
                 let started = ContinuousClock.now
                 let report = try await maintenance.verifier.verify(timelapseId: timelapse, deep: deep)
                 let rate = report.elapsedSeconds > 0 ? Double(report.totalImages) / report.elapsedSeconds : 0
-                emit(MaintenanceJSON.verification(report), text: """
+                emit(VerificationResponse(report), text: """
                     \(report.message)
                     cleared \(report.clearedThumbnails) thumbnail and \(report.clearedSmalls) small paths; counts \(report.countsUpdated ? "rewritten" : "were right")
                     \(report.totalImages) images in \(String(format: "%.2f", report.elapsedSeconds)) s (\(Int(rate)) images/s)
@@ -111,7 +109,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
             try await withMaintenance(options) { _, maintenance in
                 let started = ContinuousClock.now
                 let r = try await maintenance.repair.run()
-                emit(MaintenanceJSON.repair(r), text: """
+                emit(RepairResponse(r), text: """
                     \(r.orphanedFilesFound) orphaned files: \(r.filesMatched) linked back (\(r.databaseRecordsUpdated) images, \(r.timelapsesAffected) timelapses), \(r.filesDeleted) deleted (\(bytes(r.bytesFreed)))
                     """, json: json, operation: "repair", started: started)
             }
@@ -133,7 +131,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
                     + (dryRun ? "\(r.deletableFiles) would be deleted (\(bytes(r.deletableBytes)))"
                               : "\(r.filesDeleted) deleted (\(bytes(r.bytesFreed)))")]
                 lines += r.files.map { "  \($0.path)\($0.isSymlink ? " (symlink)" : "")\($0.matchesImageId.map { " → image \($0)" } ?? "")" }
-                emit(MaintenanceJSON.cleanup(r), text: lines.joined(separator: "\n"), json: json, operation: "cleanup", started: started)
+                emit(CleanupResponse(r), text: lines.joined(separator: "\n"), json: json, operation: "cleanup", started: started)
             }
         }
     }
@@ -151,7 +149,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
             try await withMaintenance(options) { _, maintenance in
                 let started = ContinuousClock.now
                 let r = try await maintenance.deletion.run(confirmed: true)
-                emit(MaintenanceJSON.deleteAll(r), text: "deleted \(r.thumbnailsDeleted) thumbnails and \(r.smallsDeleted) smalls (\(bytes(r.bytesFreed)))",
+                emit(DeleteAllResponse(r), text: "deleted \(r.thumbnailsDeleted) thumbnails and \(r.smallsDeleted) smalls (\(bytes(r.bytesFreed)))",
                      json: json, operation: "delete-all", started: started)
             }
         }
@@ -186,14 +184,14 @@ extension ThumbnailsCommand {
                     if !json { print("queued \(queued.jobsQueued) jobs for timelapse \(timelapse)") }
                     follow = {
                         try await Self.followTimelapse(composition, timelapse: timelapse, total: queued.jobsQueued, json: json)
-                        emit(MaintenanceJSON.generation(queued), text: "done", json: json, operation: "regenerate", started: started)
+                        emit(GenerationResponse(queued), text: "done", json: json, operation: "regenerate", started: started)
                     }
                 } else {
                     let start = try await maintenance.regeneration.start(force: !missingOnly, limit: limit)
                     if !json { print("session \(start.sessionId): \(start.jobsQueued) jobs queued, \(start.skippedWithActiveJob) images already had a job") }
                     follow = {
                         let final = try await Self.followSession(maintenance, json: json)
-                        emit(MaintenanceJSON.progress(final), text: "session \(start.sessionId) \(final.status?.rawValue ?? "ended"): "
+                        emit(RegenerationStatusResponse(final), text: "session \(start.sessionId) \(final.status?.rawValue ?? "ended"): "
                              + "\(final.completed) completed, \(final.failed) failed, \(final.cancelled) cancelled",
                              json: json, operation: "regenerate", started: started)
                     }

@@ -1,0 +1,177 @@
+import Catalog
+import Database
+import Foundation
+import TimelapserCore
+
+// The JSON shapes of the entities (docs/API.md), built from the records.
+
+/// A camera, with its URL's password masked and its in-memory capture health.
+struct CameraResponse: Encodable {
+    var id: Int64
+    var name: String
+    @AlwaysPresent var rtspUrl: String?
+    var captureIntervalSeconds: Int
+    var generateThumbnails: Bool
+    @AlwaysPresent var activeTimelapseId: Int64?
+    var createdAt: Date
+    var consecutiveFailures: Int
+    @AlwaysPresent var lastError: String?
+    @AlwaysPresent var lastSuccessAt: Date?
+    @AlwaysPresent var lastCaptureAt: Date?
+    var framesRejected: Int
+
+    init(_ c: CameraRecord, framesRejected: Int = 0) {
+        id = c.id
+        name = c.name
+        rtspUrl = c.rtspUrl.map(CredentialMask.mask)
+        captureIntervalSeconds = c.captureIntervalSeconds
+        generateThumbnails = c.generateThumbnails
+        activeTimelapseId = c.activeTimelapseId
+        createdAt = c.createdAt
+        consecutiveFailures = c.consecutiveFailures
+        lastError = c.lastError.map(CredentialMask.maskURLs)
+        lastSuccessAt = c.lastSuccessAt
+        lastCaptureAt = c.lastCaptureAt
+        self.framesRejected = framesRejected
+    }
+}
+
+struct TimelapseResponse: Encodable {
+    var id: Int64
+    var cameraId: Int64
+    var name: String
+    var status: TimelapseStatus
+    var startedAt: Date
+    @AlwaysPresent var completedAt: Date?
+    var imageCount: Int
+    var thumbnailCount: Int
+    var smallCount: Int
+    var createdAt: Date
+
+    init(_ t: TimelapseRecord) {
+        id = t.id
+        cameraId = t.cameraId
+        name = t.name
+        status = t.status
+        startedAt = t.startedAt
+        completedAt = t.completedAt
+        imageCount = t.imageCount
+        thumbnailCount = t.thumbnailCount
+        smallCount = t.smallCount
+        createdAt = t.createdAt
+    }
+}
+
+/// Versioned URLs of every variant of an image (`?v=` is the variant's generation).
+struct ImageURLs: Encodable {
+    var thumbnail: String
+    var small: String
+    var full: String
+
+    init(_ i: ImageRecord) {
+        thumbnail = ImageURL.variant(imageId: i.id, .thumbnail, generation: i.thumbnailGeneration)
+        small = ImageURL.variant(imageId: i.id, .small, generation: i.smallGeneration)
+        full = ImageURL.variant(imageId: i.id, .full, generation: 0)
+    }
+}
+
+struct ImageResponse: Encodable {
+    var id: Int64
+    var timelapseId: Int64
+    var cameraId: Int64
+    var filePath: String
+    var capturedAt: Date
+    var dayNumber: Int
+    var fileSize: Int64
+    var width: Int
+    var height: Int
+    @AlwaysPresent var thumbnailPath: String?
+    @AlwaysPresent var smallPath: String?
+    @AlwaysPresent var thumbnailSize: Int64?
+    @AlwaysPresent var smallSize: Int64?
+    var urls: ImageURLs
+
+    init(_ i: ImageRecord) {
+        id = i.id
+        timelapseId = i.timelapseId
+        cameraId = i.cameraId
+        filePath = i.filePath
+        capturedAt = i.capturedAt
+        dayNumber = i.dayNumber
+        fileSize = i.fileSize
+        width = i.width
+        height = i.height
+        thumbnailPath = i.thumbnailPath
+        smallPath = i.smallPath
+        thumbnailSize = i.thumbnailSize
+        smallSize = i.smallSize
+        urls = ImageURLs(i)
+    }
+}
+
+/// What a capture stored (`POST /api/cameras/{id}/captures`).
+struct CaptureResponse: Encodable {
+    var imageId: Int64
+    var timelapseId: Int64
+    var cameraId: Int64
+    var filePath: String
+    var dayNumber: Int
+    var capturedAt: Date
+    var fileSize: Int64
+    var width: Int
+    var height: Int
+    @AlwaysPresent var thumbnailJobId: Int64?
+    var urls: ImageURLs
+
+    init(_ frame: IngestedFrame) {
+        let image = frame.image
+        imageId = image.id
+        timelapseId = image.timelapseId
+        cameraId = image.cameraId
+        filePath = image.filePath
+        dayNumber = image.dayNumber
+        capturedAt = image.capturedAt
+        fileSize = image.fileSize
+        width = image.width
+        height = image.height
+        thumbnailJobId = frame.thumbnailJobId
+        urls = ImageURLs(image)
+    }
+}
+
+/// What a deletion removed.
+struct DeletionResponse: Encodable {
+    var camerasDeleted: Int
+    var timelapsesDeleted: Int
+    var imagesDeleted: Int
+    var thumbnailsDeleted: Int
+    var smallsDeleted: Int
+
+    init(_ s: DeletionSummary) {
+        camerasDeleted = s.cameras
+        timelapsesDeleted = s.timelapses
+        imagesDeleted = s.images
+        thumbnailsDeleted = s.thumbnails
+        smallsDeleted = s.smalls
+    }
+}
+
+/// `POST /api/images/{id}/thumbnails/regenerate`.
+struct RegenerationQueued: Encodable {
+    var imageId: Int64
+    var jobId: Int64
+    var priority: JobPriority
+}
+
+/// `GET /api/health`.
+struct HealthResponse: Encodable {
+    struct Queue: Encodable {
+        var pending: Int
+        var processing: Int
+        var failed: Int
+    }
+
+    var status = "ok"
+    var database: DatabaseEngine
+    var queue: Queue
+}
