@@ -447,6 +447,20 @@ def check(root: Path) -> tuple[list[tuple[str, str]], int, int]:
                 if module.startswith("Hummingbird") and target.name not in HTTP_HOMES:
                     report(where, f"imports {module}; Hummingbird may be imported only in {', '.join(sorted(HTTP_HOMES))}")
 
+    # h. a test target imports only our modules it declares (no module reached through another's dependencies)
+    our_modules = {t.name for t in targets}
+    for target in targets:
+        if target.kind != "testTarget":
+            continue
+        folder = root / target.path
+        declared = {name for kind, name in target.deps if kind in ("target", "byName")}
+        for file in sorted(folder.rglob("*.swift")) if folder.is_dir() else []:
+            rel = file.relative_to(root).as_posix()
+            for line, module in swift_imports(file.read_text(encoding="utf-8", errors="replace")):
+                imports_checked += 1
+                if module in our_modules and module != target.name and module not in declared:
+                    report(f"{rel}:{line}", f"imports {module}, which Package.swift does not list for {target.name}")
+
     # g. file length
     sources = root / "Sources"
     if sources.is_dir():
@@ -478,6 +492,9 @@ def copy_tree(root: Path, dest: Path) -> None:
     (dest / "docs").mkdir()
     shutil.copy2(root / "docs" / "ARCHITECTURE.md", dest / "docs" / "ARCHITECTURE.md")
     shutil.copytree(root / "Sources", dest / "Sources", symlinks=True)
+    if (root / "Tests").is_dir():
+        shutil.copytree(root / "Tests", dest / "Tests", symlinks=True,
+                        ignore=lambda folder, names: [n for n in names if not (n.endswith(".swift") or (Path(folder) / n).is_dir())])
 
 
 def prepend_line(file: Path, line: str) -> None:
@@ -582,7 +599,19 @@ def self_test(root: Path) -> int:
             return target.name, f"depends on {extra}"
         return None
 
+    def undeclared_test_import(copy: Path):
+        for target in sorted((t for t in targets if t.kind == "testTarget"), key=lambda t: t.name):
+            declared = {name for kind, name in target.deps if kind in ("target", "byName")}
+            other = next((t.name for t in production if t.name not in declared and t.name != target.name), None)
+            files = sorted((copy / target.path).rglob("*.swift")) if (copy / target.path).is_dir() else []
+            if other is None or not files:
+                continue
+            prepend_line(files[0], f"import {other}")
+            return files[0].relative_to(copy).as_posix(), f"imports {other}"
+        return None
+
     cases = [
+        ("a test target importing a module it does not declare", undeclared_test_import),
         ("import SQLKit outside Database", add_import("SQLKit", {SQL_HOME})),
         ("import Hummingbird outside HTTPAPI", add_import("Hummingbird", HTTP_HOMES)),
         ("import CVipsShim outside Imaging", add_import("CVipsShim", {C_HOME} | C_MODULES)),

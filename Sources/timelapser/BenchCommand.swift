@@ -16,7 +16,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [ImagingBench.self, QueueBench.self, PipelineBench.self])
 }
 
-/// Both variants of every JPEG of a folder; prints `{"images": N, "seconds": S}` last (anchors.py's contract).
+/// Both variants of every JPEG of a folder; prints `{"images": N, "seconds": S}` last, as the imaging anchors harness of `make bench` expects.
 struct ImagingBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "imaging", abstract: "Variant generation over a corpus.")
 

@@ -4,7 +4,6 @@ import Events
 import Foundation
 @testable import ImageServing
 import Logging
-@testable import Maintenance
 import ServiceLifecycle
 import Testing
 import TestSupport

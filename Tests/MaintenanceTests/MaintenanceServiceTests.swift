@@ -2,7 +2,6 @@
 import DataDirectory
 import Events
 import Foundation
-@testable import ImageServing
 import Logging
 @testable import Maintenance
 import Testing

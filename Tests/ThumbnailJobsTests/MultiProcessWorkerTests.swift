@@ -1,9 +1,7 @@
 @testable import Database
 import DataDirectory
 import Foundation
-@testable import ImageServing
 import Imaging
-@testable import Maintenance
 import SQLKit
 import Testing
 import TestSupport

@@ -1,8 +1,6 @@
 @testable import Database
 import DataDirectory
 import Foundation
-@testable import ImageServing
-@testable import Maintenance
 import SQLKit
 import Testing
 import TestSupport
