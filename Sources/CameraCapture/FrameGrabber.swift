@@ -36,7 +36,7 @@ public enum GrabFailure: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Grabs one JPEG from a camera URL: RTSP through an `ffmpeg` child (TCP transport, one frame, MJPEG on stdout,
-/// killed at the timeout), HTTP(S) snapshots through AsyncHTTPClient. Both stop reading at the size limit.
+/// killed at the timeout; the URL reaches it through a private file, never its command line), HTTP(S) snapshots through AsyncHTTPClient. Both stop reading at the size limit.
 public struct FrameGrabber: Sendable {
     let ffmpeg: Executable
     let http: HTTPClient
@@ -75,18 +75,22 @@ public struct FrameGrabber: Sendable {
 
     // MARK: RTSP
 
-    static func ffmpegArguments(_ url: String) -> [String] {
-        // A bounded probe: ffmpeg's default (5 s of analysis) made every grab seconds slow; the decoder still
-        // waits for the first decodable frame.
-        ["-nostdin", "-hide_banner", "-loglevel", "error",
-         "-rtsp_transport", "tcp", "-analyzeduration", "1000000", "-probesize", "100000", "-i", url,
-         "-frames:v", "1", "-an", "-f", "image2pipe", "-vcodec", "mjpeg", "-q:v", "2", "pipe:1"]
+    /// Options of the camera input. A bounded probe: ffmpeg's default (5 s of analysis) made every grab seconds
+    /// slow; the decoder still waits for the first decodable frame.
+    static let inputOptions = [("rtsp_transport", "tcp"), ("analyzeduration", "1000000"), ("probesize", "100000")]
+
+    /// ffmpeg's command line: the URL (and so its password) is in `input`'s file, never here.
+    static func ffmpegArguments(_ input: FFmpegInputFile) -> [String] {
+        ["-nostdin", "-hide_banner", "-loglevel", "error"] + input.arguments
+            + ["-frames:v", "1", "-an", "-f", "image2pipe", "-vcodec", "mjpeg", "-q:v", "2", "pipe:1"]
     }
 
     func rtspFrame(_ url: String, limit: Int) async throws -> [UInt8] {
+        let input = try FFmpegInputFile(url: url, options: Self.inputOptions)
+        defer { input.remove() }
         let result: ExecutionResult<([UInt8], [UInt8]), SequenceOutput, SequenceOutput>
         do {
-            result = try await run(ffmpeg, arguments: Arguments(Self.ffmpegArguments(url)), input: .none,
+            result = try await run(ffmpeg, arguments: Arguments(Self.ffmpegArguments(input)), input: .none,
                                    output: .sequence, error: .sequence) { execution in
                 // Both pipes are drained together, or a chatty stderr could stall the frame.
                 async let frame = Self.collect(execution.standardOutput, limit: limit)

@@ -1,15 +1,18 @@
 import Events
 import Foundation
-import TimelapserCore
 import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import TimelapserCore
 
 /// `GET /api/events`: the live event stream (Server-Sent Events) with `Last-Event-ID` replay and a heartbeat.
 struct EventsController {
     let services: APIServices
     var heartbeatInterval: Duration = .seconds(15)
+    /// Events waiting for a client that is not reading; past this many the client is dropped (its stream ends and
+    /// it reconnects with `Last-Event-ID`), so a stalled client never holds server memory.
+    var clientBuffer = 256
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("events", use: stream)
@@ -25,17 +28,20 @@ struct EventsController {
         let lastId = header.flatMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
         let events = await services.events.subscribe(after: lastId)
         let interval = heartbeatInterval
-        let (items, continuation) = AsyncStream<Item>.makeStream()
+        let (items, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(clientBuffer))
         let pump = Task {
             await withDiscardingTaskGroup { group in
                 group.addTask {
-                    for await event in events { continuation.yield(.event(event)) }
-                    continuation.finish()  // the bus dropped us (too slow) or shut down
+                    for await event in events {
+                        // The client stopped reading and its buffer is full: end its stream.
+                        if case .dropped = continuation.yield(.event(event)) { break }
+                    }
+                    continuation.finish()  // dropped, by us or by the bus (too slow), or the bus shut down
                 }
                 group.addTask {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: interval)
-                        continuation.yield(.heartbeat)
+                        if case .dropped = continuation.yield(.heartbeat) { continuation.finish() }
                     }
                 }
             }

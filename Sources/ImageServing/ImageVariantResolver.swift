@@ -14,7 +14,8 @@ import TimelapserCore
 /// Resolutions are cached per image id (row facts plus what each variant's file check found) so a conditional
 /// request costs no SQL and no file system call. The cache is invalidated by the event bus (job completions,
 /// captures, maintenance; other processes' events arrive through the PostgreSQL relay) and expires after `ttl`
-/// as a safety net for changes no event announces (a file deleted by hand, an image deleted through the API).
+/// as a safety net for changes no event announces (a file deleted or replaced by hand). Files found missing go to
+/// ``MissingVariantRecovery``.
 public struct ImageVariantResolver: Sendable {
     let database: TimelapserDatabase
     let layout: DataLayout
@@ -23,6 +24,7 @@ public struct ImageVariantResolver: Sendable {
     let events: EventBus
     let logger: Logger
     let cache: ResolutionCache
+    let recovery: MissingVariantRecovery
 
     public init(database: TimelapserDatabase, layout: DataLayout, settings: SettingsService, queue: ThumbnailJobQueue,
                 events: EventBus, logger: Logger, ttl: Duration = .seconds(5)) {
@@ -33,6 +35,7 @@ public struct ImageVariantResolver: Sendable {
         self.events = events
         self.logger = logger
         self.cache = ResolutionCache(ttl: ttl, root: layout.root)
+        self.recovery = MissingVariantRecovery(database: database, settings: settings, queue: queue, cache: cache, logger: logger)
     }
 
     /// Variant files the database pointed at but the disk no longer had, since the process started.
@@ -60,7 +63,7 @@ public struct ImageVariantResolver: Sendable {
         }
         let noticed = try await probe(&entry, imageId: imageId, along: variant)
         cache.store(imageId, entry, ifEpoch: epoch)
-        await handle(noticed)
+        await recovery.handle(noticed)
         return entry.answer(imageId: imageId, requested: variant)
     }
 
@@ -84,7 +87,7 @@ public struct ImageVariantResolver: Sendable {
                 entries[id] = entry
                 cache.store(id, entry, ifEpoch: epoch)
             }
-            await handle(noticed)
+            await recovery.handle(noticed)
         }
         return entries.compactMapValues { entry in entry.answer(imageId: entry.id, requested: variant) }
     }
@@ -181,39 +184,6 @@ public struct ImageVariantResolver: Sendable {
                 result[id] = entry
             }
             return (result, noticed)
-        }
-    }
-
-    /// Logs and counts files noticed missing or refused (once per path until it is seen again), and queues the
-    /// regeneration of a missing thumbnail or small when thumbnails are on for the camera and globally. The row
-    /// is left alone: verify and repair own it.
-    private func handle(_ noticed: [NoticedFile]) async {
-        for file in noticed where cache.isFirstNotice(file.path) {
-            switch file.state {
-            case .refused:
-                cache.refusedPaths.add(1, ordering: .relaxed)
-                logger.warning("refused a variant path outside the data directory",
-                               metadata: ["image_id": "\(file.imageId)", "variant": "\(file.variant.rawValue)", "path": "\(file.path)"])
-            default:
-                cache.missingFiles.add(1, ordering: .relaxed)
-                logger.warning("variant file missing, serving the next one",
-                               metadata: ["image_id": "\(file.imageId)", "variant": "\(file.variant.rawValue)", "path": "\(file.path)"])
-                if file.variant == .thumbnail || file.variant == .small {
-                    await requestRegeneration(imageId: file.imageId, cameraId: file.cameraId)
-                }
-            }
-        }
-    }
-
-    private func requestRegeneration(imageId: Int64, cameraId: Int64) async {
-        do {
-            guard try await settings.current().generateThumbnails,
-                  try await database.read({ try await CameraStore.fetchOne($0, id: cameraId) })?.generateThumbnails == true
-            else { return }
-            try await queue.enqueue(imageId: imageId, priority: .medium)
-        } catch {
-            logger.warning("could not queue the regeneration of a missing variant",
-                           metadata: ["image_id": "\(imageId)", "error": "\(error)"])
         }
     }
 }

@@ -101,7 +101,7 @@ struct CapturePipelineTests {
         }
     }
 
-    @Test("capture statuses: 415, 413, 409 duplicate, 409 no timelapse, 422 before start", arguments: [DatabaseEngine.sqlite])
+    @Test("capture statuses: 415, 413, 409 duplicate, 409 no timelapse, 422 before start", arguments: TestEngines.all)
     func statuses(engine: DatabaseEngine) async throws {
         try await withTestServer(engine) { client, fixture in
             let (camera, timelapse) = try await Self.cameraWithTimelapse(client)
@@ -131,7 +131,7 @@ struct CapturePipelineTests {
         }
     }
 
-    @Test("generate_thumbnails off (camera or global) queues no job", arguments: [DatabaseEngine.sqlite])
+    @Test("generate_thumbnails off (camera or global) queues no job", arguments: TestEngines.all)
     func thumbnailsOff(engine: DatabaseEngine) async throws {
         try await withTestServer(engine) { client, _ in
             let (camera, _) = try await Self.cameraWithTimelapse(client, body: ["name": "quiet", "generate_thumbnails": false])
@@ -147,7 +147,7 @@ struct CapturePipelineTests {
         }
     }
 
-    @Test("SSE replays missed events after Last-Event-ID and sends heartbeats' preamble", arguments: [DatabaseEngine.sqlite])
+    @Test("SSE replays missed events after Last-Event-ID and sends heartbeats' preamble", arguments: TestEngines.all)
     func replay(engine: DatabaseEngine) async throws {
         try await withTestServer(engine) { client, _ in
             let first = try await EventStreamClient(port: try #require(client.port))

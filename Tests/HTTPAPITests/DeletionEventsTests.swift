@@ -11,14 +11,16 @@ import TimelapserCore
 struct DeletionEventsTests {
     typealias Pipeline = CapturePipelineTests
 
-    @Test("a deleted image is no longer answered from the serving cache, and image_deleted is published")
-    func deletedImageIsGone() async throws {
-        try await withTestServer(.sqlite) { client, _ in
+    @Test("a deleted image is no longer answered from the serving cache, and image_deleted is published",
+          arguments: TestEngines.all)
+    func deletedImageIsGone(engine: DatabaseEngine) async throws {
+        try await withTestServer(engine) { client, _ in
             let events = try await EventStreamClient(port: try #require(client.port))
             defer { events.close() }
             let (camera, _) = try await Pipeline.cameraWithTimelapse(client)
             let id = try #require(try await Pipeline.post(client, camera: camera, TestFrames.scene(width: 320, height: 240)).data["image_id"] as? Int)
-            _ = await events.next(timeout: .seconds(20)) { $0.type == "thumbnail_job_completed" }
+            _ = try #require(await events.next(timeout: .seconds(20)) { $0.type == "thumbnail_job_completed" && $0.data["image_id"] as? Int == id },
+                             "the thumbnail job of image \(id) did not complete")
             let served = try await client.execute(uri: "/api/images/\(id)/thumbnail", method: .get)
             #expect(served.status == .ok)
             let etag = try #require(served.headers[.eTag])

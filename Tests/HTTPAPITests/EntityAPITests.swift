@@ -3,6 +3,7 @@ import DataDirectory
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Testing
 import TestSupport
@@ -106,13 +107,35 @@ struct EntityAPITests {
             #expect(response.data["thumbnail_job_batch_size"] as? Int == 5)
             #expect(response.data["max_upload_bytes"] as? Int == 52_428_800)
             #expect(response.data["timezone"] as? String == "UTC")
-            for (key, value) in [("small_generation_mode", "sometimes" as Any), ("thumbnail_job_batch_size", -1),
-                                 ("generate_thumbnails", "yes"), ("timezone", "Mars/Olympus"), ("thumbnail_quality", 101),
-                                 ("no_such_setting", 1)] {
-                let bad = try await client.execute(uri: "/api/settings", method: .patch,
-                                                   body: Self.jsonBody([key: value, "small_quality": 70]))
+            let defaults = response.data
+            let storedBefore = try await Self.storedSettings(fixture)
+            #expect(defaults["small_quality"] as? Int == 85, "the valid key of each rejected patch differs from what is stored")
+            // Each rejected patch pairs one bad key with a valid one; the last one names every valid key the validation
+            // applies before reaching the bad `timezone` (keys are checked in sorted order).
+            let everyValidKeyThenABadOne: [String: Any] = [
+                "generate_thumbnails": false, "max_upload_bytes": 1_000_000, "purge_smalls_on_completion": true,
+                "small_generation_mode": "none", "small_quality": 70, "thumbnail_job_batch_size": 9, "thumbnail_quality": 60,
+                "timezone": "Mars/Olympus",
+            ]
+            let badValues: [(String, Any)] = [("small_generation_mode", "sometimes"), ("thumbnail_job_batch_size", -1),
+                                              ("generate_thumbnails", "yes"), ("timezone", "Mars/Olympus"), ("thumbnail_quality", 101),
+                                              ("no_such_setting", 1)]
+            var rejected: [(field: String, patch: [String: Any])] = badValues.map { key, value in (key, [key: value, "small_quality": 70]) }
+            rejected.append((field: "timezone", patch: everyValidKeyThenABadOne))
+            for (key, patch) in rejected {
+                let bad = try await client.execute(uri: "/api/settings", method: .patch, body: Self.jsonBody(patch))
                 #expect(bad.status == .unprocessableContent, "\(key)")
                 #expect((bad.json["details"] as? [String: Any])?["field"] as? String == key)
+                // All or nothing: read back, not one key of the rejected patch changed, the valid ones included.
+                let after = try await client.execute(uri: "/api/settings", method: .get).data
+                for name in patch.keys.sorted() {
+                    #expect(Self.sameJSON(after[name], defaults[name]), "\(name) changed by a rejected patch \(patch): \(after[name] ?? "absent")")
+                }
+                // Nor did any other setting.
+                #expect(Set(after.keys) == Set(defaults.keys), "\(after)")
+                #expect(defaults.keys.allSatisfy { Self.sameJSON(after[$0], defaults[$0]) }, "a rejected patch changed the settings: \(after)")
+                // And nothing reached the database (the read above may come from the server's settings cache).
+                #expect(try await Self.storedSettings(fixture) == storedBefore, "a rejected patch \(patch) was stored")
             }
             let good = try await client.execute(uri: "/api/settings", method: .patch,
                                                 body: Self.jsonBody(["small_quality": 70, "timezone": "Europe/Paris"]))
@@ -127,13 +150,20 @@ struct EntityAPITests {
             #expect(response.data["small_quality"] as? Int == 70)
             #expect(response.data["timezone"] as? String == "Europe/Paris")
             #expect(response.data["thumbnail_job_batch_size"] as? Int == 5)
+            // What the rejected patches tried to store is not in the database either (this server has read it afresh).
+            #expect(response.data["generate_thumbnails"] as? Bool == true)
+            #expect(response.data["max_upload_bytes"] as? Int == 52_428_800)
+            #expect(response.data["purge_smalls_on_completion"] as? Bool == false)
+            #expect(response.data["small_generation_mode"] as? String == "all")
+            #expect(response.data["thumbnail_quality"] as? Int == 80)
+            #expect(response.data["no_such_setting"] == nil)
             let camera = try await client.execute(uri: "/api/cameras/\(initial ?? 0)", method: .get)
             #expect(camera.data["name"] as? String == "kept")
         }
         try? FileManager.default.removeItem(atPath: fixture.dataDirectory)
     }
 
-    @Test("an API token guards every non-GET request", arguments: [DatabaseEngine.sqlite])
+    @Test("an API token guards every non-GET request", arguments: TestEngines.all)
     func token(engine: DatabaseEngine) async throws {
         try await withTestServer(engine, apiToken: "s3cret") { client, _ in
             let open = try await client.execute(uri: "/api/cameras", method: .get)
@@ -150,13 +180,13 @@ struct EntityAPITests {
         }
     }
 
-    @Test("every route is in the OpenAPI document")
-    func openAPICoversRoutes() async throws {
-        try await withTestServer(.sqlite) { client, _ in
+    @Test("every route is in the OpenAPI document", arguments: TestEngines.all)
+    func openAPICoversRoutes(engine: DatabaseEngine) async throws {
+        try await withTestServer(engine) { client, _ in
             let response = try await client.execute(uri: "/api/openapi.json", method: .get)
             #expect(response.status == .ok)
             let paths = try #require(response.json["paths"] as? [String: [String: Any]])
-            let routes = try await Self.routes()
+            let routes = try await Self.routes(engine)
             #expect(routes.count > 10)
             for (method, path) in routes {
                 #expect(paths[path]?[method] != nil, "\(method.uppercased()) \(path) is missing from openapi.json")
@@ -164,21 +194,41 @@ struct EntityAPITests {
         }
     }
 
-    static func routes() async throws -> [(String, String)] {
-        try await RouteListing.routes()
+    static func routes(_ engine: DatabaseEngine) async throws -> [(String, String)] {
+        try await RouteListing.routes(engine)
+    }
+
+    /// The settings rows (key → JSON text), read on a connection of the test's own, past the server's cache.
+    static func storedSettings(_ fixture: TestDatabase) async throws -> [String: String] {
+        var logger = Logger(label: "test-settings")
+        logger.logLevel = .warning
+        let database = try await TimelapserDatabase.open(fixture.location, logger: logger)
+        let stored = try await database.withRunningClient { try await database.read { try await SettingsStore.fetchAll($0) } }
+        await database.close()
+        return stored
+    }
+
+    /// Whether two values decoded from JSON are the same JSON value (both absent counts as the same).
+    static func sameJSON(_ a: Any?, _ b: Any?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): true
+        case let (a?, b?): NSArray(object: a).isEqual(NSArray(object: b))
+        default: false
+        }
     }
 
     static func withServer<R: Sendable>(_ fixture: TestDatabase, _ body: @Sendable (any TestClientProtocol) async throws -> R) async throws -> R {
         let configuration = timelapserConfiguration(fixture)
         let app = try await buildTestApplication(configuration)
-        return try await app.test(.live) { client in try await body(client) }
+        return try await app.test(.live) { client in await afterShutdown { try await body(client) } }.get()
     }
 }
 
 @Suite("Dashboard assets")
 struct DashboardAssetTests {
-    @Test func servesThePageAndItsAssetsOnly() async throws {
-        try await withTestServer(.sqlite) { client, _ in
+    @Test(arguments: TestEngines.all)
+    func servesThePageAndItsAssetsOnly(engine: DatabaseEngine) async throws {
+        try await withTestServer(engine) { client, _ in
             let page = try await client.execute(uri: "/", method: .get)
             #expect(page.status == .ok)
             #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)

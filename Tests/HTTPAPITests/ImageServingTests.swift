@@ -114,7 +114,7 @@ struct ImageServingTests {
         }
     }
 
-    @Test("a missing variant file is regenerated when thumbnails are on", arguments: [DatabaseEngine.sqlite])
+    @Test("a missing variant file is regenerated when thumbnails are on", arguments: TestEngines.all)
     func missingQueuesRegeneration(engine: DatabaseEngine) async throws {
         try await withTestServer(engine) { client, fixture in
             let events = try await EventStreamClient(port: try #require(client.port))
@@ -165,7 +165,7 @@ struct ImageServingTests {
         }
     }
 
-    @Test("If-None-Match (exact, list, weak, *) → 304 without body; HEAD = GET headers without body", arguments: [DatabaseEngine.sqlite])
+    @Test("If-None-Match (exact, list, weak, *) → 304 without body; HEAD = GET headers without body", arguments: TestEngines.all)
     func conditional(engine: DatabaseEngine) async throws {
         try await withTestServer(engine) { client, _ in
             let events = try await EventStreamClient(port: try #require(client.port))
@@ -196,7 +196,7 @@ struct ImageServingTests {
         }
     }
 
-    @Test("single ranges → 206, beyond the end → 416, several ranges → whole file", arguments: [DatabaseEngine.sqlite])
+    @Test("single ranges → 206, beyond the end → 416, several ranges → whole file", arguments: TestEngines.all)
     func ranges(engine: DatabaseEngine) async throws {
         try await withTestServer(engine) { client, fixture in
             let events = try await EventStreamClient(port: try #require(client.port))
@@ -273,7 +273,7 @@ struct ImageServingTests {
         }
     }
 
-    @Test("unknown images and cameras answer the 404 envelope", arguments: [DatabaseEngine.sqlite])
+    @Test("unknown images and cameras answer the 404 envelope", arguments: TestEngines.all)
     func unknown(engine: DatabaseEngine) async throws {
         try await withTestServer(engine) { client, _ in
             for uri in ["/api/images/424242/thumbnail", "/api/images/424242/serve?size=full", "/api/cameras/77/latest-image/small",

@@ -34,22 +34,13 @@ struct MaintenanceAPITests {
                                                    at: "2026-03-02T14:30:\(String(format: "%02d", i))Z")
             #expect(response.status == .created)
         }
-        try await waitFor("variants of \(count) frames") {
+        try await waitUntil("variants of \(count) frames") {
             let tl = try await client.execute(uri: "/api/timelapses/\(timelapse)", method: .get).data
             return tl["thumbnail_count"] as? Int == count && tl["small_count"] as? Int == count
         }
         let page = try await client.execute(uri: "/api/timelapses/\(timelapse)/images?limit=1000", method: .get)
         let images = try #require(page.json["data"] as? [[String: Any]])
         return Captured(camera: camera, timelapse: timelapse, images: images, root: fixture.layout.root)
-    }
-
-    static func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("timed out waiting for \(what)")
     }
 
     static func exists(_ path: String) -> Bool {
@@ -268,7 +259,7 @@ struct MaintenanceAPITests {
             #expect(start.data["jobs_queued"] as? Int == 3)
             let started = await events.next { $0.type == "thumbnail_regeneration_started" }
             #expect(started?.data["total"] as? Int == 3)
-            try await Self.waitFor("two completed jobs and one waiting for its retry") {
+            try await waitUntil("two completed jobs and one waiting for its retry") {
                 let s = try await client.execute(uri: "/api/thumbnails/regenerate-all/status", method: .get).data
                 let retrying = try await client.execute(uri: "/api/thumbnails/jobs?status=pending", method: .get)
                 let retry = (retrying.json["data"] as? [[String: Any]])?.first { $0["session_id"] as? Int == session }
@@ -336,7 +327,7 @@ struct MaintenanceAPITests {
             #expect(all.data["estimated_completion"] is String)
             let unknown = try await client.execute(uri: "/api/timelapses/999/thumbnails/generate", method: .post)
             #expect(unknown.status == .notFound)
-            try await Self.waitFor("regenerated timelapse") {
+            try await waitUntil("regenerated timelapse") {
                 let s = try await client.execute(uri: "/api/timelapses/\(c.timelapse)/thumbnails/stats", method: .get).data
                 return (s["generation_status"] as? [String: Any])?["pending_jobs"] as? Int == 0
                     && (s["generation_status"] as? [String: Any])?["processing_jobs"] as? Int == 0

@@ -77,7 +77,7 @@ struct SettingsRulesTests {
         }
     }
 
-    @Test("regenerating an image bumps its generation and keeps counts", arguments: [DatabaseEngine.sqlite])
+    @Test("regenerating an image bumps its generation and keeps counts", arguments: TestEngines.all)
     func regenerate(engine: DatabaseEngine) async throws {
         try await withTestServer(engine) { client, fixture in
             let events = try await EventStreamClient(port: try #require(client.port))
@@ -94,7 +94,7 @@ struct SettingsRulesTests {
         }
     }
 
-    @Test("a frame that cannot be decoded fails its job with the reason, and the server carries on", arguments: [DatabaseEngine.sqlite])
+    @Test("a frame that cannot be decoded fails its job with the reason, and the server carries on", arguments: TestEngines.all)
     func failedJob(engine: DatabaseEngine) async throws {
         try await withTestServer(engine) { client, fixture in
             let events = try await EventStreamClient(port: try #require(client.port))
@@ -102,7 +102,8 @@ struct SettingsRulesTests {
             let (camera, _) = try await Pipeline.cameraWithTimelapse(client)
             let response = try await Pipeline.post(client, camera: camera, TestFrames.scene(width: 320, height: 240))
             let id = try #require(response.data["image_id"] as? Int)
-            _ = await events.next(timeout: .seconds(20)) { $0.type == "thumbnail_job_completed" }
+            _ = try #require(await events.next(timeout: .seconds(20)) { $0.type == "thumbnail_job_completed" && $0.data["image_id"] as? Int == id },
+                             "the first thumbnail job of image \(id) did not complete")
             // The frame is damaged on disk after capture (disk error, manual edit): regeneration must fail cleanly.
             let path = fixture.layout.root + "/" + (response.data["file_path"] as! String)
             try Data("not a jpeg any more".utf8).write(to: URL(fileURLWithPath: path))

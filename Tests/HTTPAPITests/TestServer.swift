@@ -20,8 +20,15 @@ func withTestServer(
     defer { try? FileManager.default.removeItem(atPath: fixture.dataDirectory) }
     let app = try await buildTestApplication(timelapserConfiguration(fixture, apiToken: apiToken, workers: workers))
     try await app.test(.live) { client in
-        try await body(client, fixture)
-    }
+        await afterShutdown { try await body(client, fixture) }
+    }.get()
+}
+
+/// Runs a test body inside `app.test`, holding back its error until the application has shut down: an error thrown
+/// out of `app.test` skips the graceful shutdown, and the SQLite connections left open then trip SQLiteNIO's
+/// "not closed before deinitializing" assertion, which crashes the whole test process instead of failing one test.
+func afterShutdown<R: Sendable>(_ body: () async throws -> R) async -> Result<R, any Error> {
+    do { return .success(try await body()) } catch { return .failure(error) }
 }
 
 extension TestResponse {
@@ -47,8 +54,8 @@ func buildTestApplication(_ configuration: AppConfiguration) async throws -> som
 
 /// The routes the real router registers, as (lowercased method, OpenAPI path).
 enum RouteListing {
-    static func routes() async throws -> [(String, String)] {
-        let fixture = try await TestDatabase.make(.sqlite)
+    static func routes(_ engine: DatabaseEngine) async throws -> [(String, String)] {
+        let fixture = try await TestDatabase.make(engine)
         defer { try? FileManager.default.removeItem(atPath: fixture.dataDirectory) }
         var logger = Logger(label: "routes")
         logger.logLevel = .warning

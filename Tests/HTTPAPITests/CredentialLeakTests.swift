@@ -1,0 +1,53 @@
+@testable import CameraCapture
+import Foundation
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("A camera's password never reaches a command line")
+struct CredentialLeakTests {
+    /// A process's command line, one argument per element.
+    static func arguments(of pid: Int32) -> [String] {
+        let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+        return raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test("during an RTSP grab, ffmpeg's /proc/<pid>/cmdline holds no password; the 0600 input file goes with the grab",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg")))
+    func passwordNotInCommandLine() async throws {
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let secret = "S3cr3t-pw"
+        let url = "rtsp://viewer:\(secret)@127.0.0.1:\(listener.port)/stream"
+        let grab = Task { try await FrameGrabber().grab(url, limit: 1 << 20, timeout: .seconds(8)) }
+        var seen: [String] = []
+        try await waitUntil("an ffmpeg child grabbing from the camera") {
+            seen = ChildProcesses.ffmpeg(port: listener.port).first.map(Self.arguments) ?? []
+            return !seen.isEmpty
+        }
+        #expect(!seen.joined(separator: " ").contains(secret), "\(seen)")
+        #expect(!seen.contains { $0.hasPrefix("rtsp://") }, "the URL itself is on the command line: \(seen)")
+        let inputIndex = try #require(seen.firstIndex(of: "-i"))
+        let inputPath = seen[inputIndex + 1]
+        let attributes = try FileManager.default.attributesOfItem(atPath: inputPath)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(try String(contentsOfFile: inputPath, encoding: .utf8).contains(url))
+        grab.cancel()
+        let outcome = await grab.result
+        #expect(throws: (any Error).self) { try outcome.get() }
+        #expect(!FileManager.default.fileExists(atPath: inputPath), "the input file outlived the grab")
+    }
+
+    @Test("the input file quotes a URL whatever it holds")
+    func quoting() throws {
+        #expect(FFmpegInputFile.quoted("rtsp://u:p@h/s") == "'rtsp://u:p@h/s'")
+        #expect(FFmpegInputFile.quoted("rtsp://u:it's@h/s") == #"'rtsp://u:it'\''s@h/s'"#)
+        let file = try FFmpegInputFile(url: "rtsp://u:p@h/s", options: [("rtsp_transport", "tcp")])
+        defer { file.remove() }
+        let script = try String(contentsOfFile: file.path, encoding: .utf8)
+        #expect(script == "ffconcat version 1.0\nfile 'rtsp://u:p@h/s'\noption rtsp_transport 'tcp'\n")
+    }
+}
