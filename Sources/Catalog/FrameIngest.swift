@@ -52,16 +52,15 @@ public struct FrameIngest: Sendable {
         let inspection = try inspect(bytes, settings: settings)
 
         let zone = settings.timeZone
-        let name = DataLayout.frameName(
-            timelapseId: timelapse.id,
-            dayNumber: DataLayout.dayNumber(startedAt: timelapse.startedAt, capturedAt: capturedAt, timeZone: zone),
-            clock: DataLayout.clock(capturedAt, timeZone: zone))
-        let relative = DataLayout.framesDirectory(cameraId: camera.id, timelapseId: timelapse.id) + "/" + name
-        guard let absolute = layout.absolutePath(relative) else { throw CatalogError.invalidField(field: "file_path", message: "invalid") }
-        guard try AtomicFile.writeNew(bytes, to: absolute, owner: owner) else { throw CatalogError.duplicateFrame(fileName: name) }
-
-        let wantsThumbnails = settings.generateThumbnails && camera.generateThumbnails
         let dayNumber = DataLayout.dayNumber(startedAt: timelapse.startedAt, capturedAt: capturedAt, timeZone: zone)
+        let clock = DataLayout.clock(capturedAt, timeZone: zone)
+        let plainName = DataLayout.frameName(timelapseId: timelapse.id, dayNumber: dayNumber, clock: clock)
+        // A duplicate is the same instant (to the second), whatever its name: refused before anything is written.
+        if try await database.read({ try await ImageStore.hasFrame($0, timelapseId: timelapse.id, capturedInSecondOf: capturedAt) }) {
+            throw CatalogError.duplicateFrame(fileName: plainName)
+        }
+        let (_, relative, absolute) = try writeFrame(bytes, timelapse: timelapse, dayNumber: dayNumber, clock: clock)
+        let wantsThumbnails = settings.generateThumbnails && camera.generateThumbnails
         let stored: CaptureStore.StoredFrame
         do {
             stored = try await database.transaction { db in
@@ -73,7 +72,7 @@ public struct FrameIngest: Sendable {
             }
         } catch {
             unlink(absolute)
-            if case DatabaseError.conflict = error { throw CatalogError.duplicateFrame(fileName: name) }
+            if case DatabaseError.conflict = error { throw CatalogError.duplicateFrame(fileName: plainName) }
             throw error
         }
         if let jobError = stored.jobError {
@@ -88,6 +87,23 @@ public struct FrameIngest: Sendable {
             dayNumber: result.image.dayNumber, thumbnailJobId: result.thumbnailJobId)))
         return result
     }
+
+    /// Writes the frame, no-clobber, under the first free name of its local time: the plain name, else `_2`,
+    /// `_3`… (another instant with the same local name: a repeated hour, a clock set back, a new time zone).
+    func writeFrame(_ bytes: [UInt8], timelapse: TimelapseRecord, dayNumber: Int, clock: String) throws
+        -> (name: String, relative: String, absolute: String) {
+        let folder = DataLayout.framesDirectory(cameraId: timelapse.cameraId, timelapseId: timelapse.id)
+        for collision in 1...Self.maxNameCollisions {
+            let name = DataLayout.frameName(timelapseId: timelapse.id, dayNumber: dayNumber, clock: clock, collision: collision)
+            let relative = folder + "/" + name
+            guard let absolute = layout.absolutePath(relative) else { throw CatalogError.invalidField(field: "file_path", message: "invalid") }
+            if try AtomicFile.writeNew(bytes, to: absolute, owner: owner) { return (name, relative, absolute) }
+        }
+        throw CatalogError.duplicateFrame(fileName: DataLayout.frameName(timelapseId: timelapse.id, dayNumber: dayNumber, clock: clock))
+    }
+
+    /// More instants than this sharing one local second is not a clock problem but a loop: refuse.
+    static let maxNameCollisions = 100
 
     func target(cameraId: Int64) async throws -> (CameraRecord, TimelapseRecord) {
         try await database.read { db in

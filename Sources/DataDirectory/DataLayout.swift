@@ -30,9 +30,12 @@ public struct DataLayout: Sendable {
 
     static func variantTag(_ kind: VariantKind) -> String { kind == .thumbnail ? "thumb" : "small" }
 
-    /// `timelapse-{t}_day{NNN}_{HHMMSS}.jpg`
-    public static func frameName(timelapseId: Int64, dayNumber: Int, clock: String) -> String {
-        "timelapse-\(timelapseId)_day\(String(format: "%03d", dayNumber))_\(clock).jpg"
+    /// `timelapse-{t}_day{NNN}_{HHMMSS}.jpg`, or `timelapse-{t}_day{NNN}_{HHMMSS}_{K}.jpg` for the K-th different
+    /// instant (K ≥ 2) whose local name is already taken: the hour repeated when daylight saving time ends, a
+    /// clock set back, a time zone changed. Frames are ordered by `captured_at`, never by name.
+    public static func frameName(timelapseId: Int64, dayNumber: Int, clock: String, collision: Int = 1) -> String {
+        let suffix = collision > 1 ? "_\(collision)" : ""
+        return "timelapse-\(timelapseId)_day\(String(format: "%03d", dayNumber))_\(clock)\(suffix).jpg"
     }
 
     /// The relative path of a frame's variant, derived from the frame's stored path (its name was decided once,
@@ -88,14 +91,18 @@ public struct DataLayout: Sendable {
         return nil
     }
 
-    /// `day{NNN+}_{HHMMSS}.jpg`.
+    /// `day{NNN+}_{HHMMSS}.jpg` or `day{NNN+}_{HHMMSS}_{K}.jpg` (K ≥ 2, no leading zero).
     static func isDayClock(_ s: String) -> Bool {
         guard s.hasPrefix("day"), s.hasSuffix(".jpg") else { return false }
         let core = s.dropFirst(3).dropLast(4)
         let parts = core.split(separator: "_", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count >= 3, parts[0].allSatisfy(\.isASCIIDigitCharacter) else { return false }
+        guard parts.count == 2 || parts.count == 3, parts[0].count >= 3, parts[0].allSatisfy(\.isASCIIDigitCharacter) else { return false }
         let clock = parts[1]
-        return clock.count == 6 && clock.allSatisfy(\.isASCIIDigitCharacter)
+        guard clock.count == 6 && clock.allSatisfy(\.isASCIIDigitCharacter) else { return false }
+        guard parts.count == 3 else { return true }
+        let collision = parts[2]
+        return !collision.isEmpty && collision.count <= 6 && collision.allSatisfy(\.isASCIIDigitCharacter)
+            && collision.first != "0" && (Int(collision) ?? 0) >= 2
     }
 
     /// Day 1 is the calendar day (in `timeZone`) the timelapse started on.

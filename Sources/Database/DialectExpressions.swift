@@ -1,13 +1,13 @@
 import SQLKit
 
 /// Column types that the two engines spell differently, as `SQLExpression`s so schema text stays one string.
-public enum PortableType: SQLExpression {
+enum PortableType: SQLExpression {
     /// An auto-assigned 64-bit primary key.
     case identity
     /// A point in time (`TIMESTAMPTZ` on PostgreSQL; SQLite stores bound dates as REAL).
     case timestamp
 
-    public func serialize(to serializer: inout SQLSerializer) {
+    func serialize(to serializer: inout SQLSerializer) {
         let postgres = serializer.dialect.name == "postgresql"
         switch self {
         case .identity:
@@ -19,9 +19,21 @@ public enum PortableType: SQLExpression {
 }
 
 /// `FOR UPDATE SKIP LOCKED` on PostgreSQL; nothing on SQLite, where the single writer already serialises claims.
-public struct SkipLocked: SQLExpression {
-    public init() {}
-    public func serialize(to serializer: inout SQLSerializer) {
+struct SkipLocked: SQLExpression {
+    init() {}
+    func serialize(to serializer: inout SQLSerializer) {
         if serializer.dialect.name == "postgresql" { serializer.write("FOR UPDATE SKIP LOCKED") }
+    }
+}
+
+/// Serialises writes of one timelapse until the transaction ends: a transaction-scoped advisory lock on
+/// PostgreSQL (several processes may ingest); nothing on SQLite, where the single writer already serialises them.
+enum TimelapseLock {
+    /// The advisory lock namespace of timelapse ingest (the two-key form, apart from any single-key lock).
+    static let namespace: Int32 = 0x544C  // "TL"
+
+    static func acquire(_ db: DatabaseConnection, timelapseId: Int64) async throws {
+        guard db.dialect.name == "postgresql" else { return }
+        try await db.raw("SELECT pg_advisory_xact_lock(\(bind: namespace), \(bind: Int32(truncatingIfNeeded: timelapseId)))").run()
     }
 }

@@ -177,6 +177,16 @@ extension ImageStore {
 
 extension ImageStore {
     /// The newest frame of a timelapse.
+    /// Whether the timelapse already has a frame captured within the same second as `capturedAt`.
+    public static func hasFrame(_ db: DatabaseConnection, timelapseId: Int64, capturedInSecondOf capturedAt: Date) async throws -> Bool {
+        let second = capturedAt.timeIntervalSince1970.rounded(.down)
+        let from = Date(timeIntervalSince1970: second), to = Date(timeIntervalSince1970: second + 1)
+        return try await db.raw("""
+            SELECT 1 AS found FROM images WHERE timelapse_id = \(bind: timelapseId)
+            AND captured_at >= \(bind: from) AND captured_at < \(bind: to) LIMIT 1
+            """).first() != nil
+    }
+
     public static func fetchLatest(_ db: DatabaseConnection, timelapseId: Int64) async throws -> ImageRecord? {
         try await db.raw("""
             SELECT * FROM images WHERE timelapse_id = \(bind: timelapseId) ORDER BY captured_at DESC, id DESC LIMIT 1

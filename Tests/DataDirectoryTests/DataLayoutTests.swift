@@ -46,3 +46,22 @@ struct DataLayoutTests {
         #expect(DataLayout.clock(nextMorning, timeZone: paris) == "003000")
     }
 }
+
+@Suite struct DisambiguatedNameTests {
+    @Test func collidingNamesParseAndDeriveVariants() throws {
+        let second = DataLayout.frameName(timelapseId: 7, dayNumber: 12, clock: "013000", collision: 2)
+        #expect(second == "timelapse-7_day012_013000_2.jpg")
+        #expect(DataLayout.frameName(timelapseId: 7, dayNumber: 12, clock: "013000", collision: 1) == "timelapse-7_day012_013000.jpg")
+        let parsed = try #require(DataLayout.parseFrameName(second))
+        #expect(parsed.timelapseId == 7 && parsed.rest == "day012_013000_2.jpg")
+        let path = "cameras/camera-1/timelapse-7/frames/" + second
+        let thumb = try #require(DataLayout.variantPath(forFramePath: path, kind: .thumbnail))
+        #expect(thumb == "cameras/camera-1/timelapse-7/thumbnails/timelapse-7_thumb_day012_013000_2.jpg")
+        let variant = try #require(DataLayout.parseVariantName("timelapse-7_small_day012_013000_12.jpg"))
+        #expect(variant.kind == .small && variant.frameName == "timelapse-7_day012_013000_12.jpg")
+        for bad in ["timelapse-7_day012_013000_1.jpg", "timelapse-7_day012_013000_02.jpg", "timelapse-7_day012_013000_.jpg",
+                    "timelapse-7_day012_013000_x.jpg", "timelapse-7_day012_013000_2_3.jpg"] {
+            #expect(DataLayout.parseFrameName(bad) == nil, "\(bad)")
+        }
+    }
+}
