@@ -8,6 +8,7 @@ public enum CatalogError: Error, Sendable, Equatable {
     /// The camera has no running timelapse to add a frame to.
     case noRunningTimelapse(cameraId: Int64)
     case timelapseNotRunning(Int64)
+    /// A frame captured in the same second exists (its plain name is given).
     case duplicateFrame(fileName: String)
     case invalidField(field: String, message: String)
     /// The frame's content was refused (corrupt, not a JPEG, too many pixels…).

@@ -74,7 +74,7 @@ public struct APIError: Error, Sendable {
         case .timelapseNotRunning(let id):
             APIError(.conflict, "Timelapse is not running", details: ["timelapse_id": .int(Int(id))])
         case .duplicateFrame(let name):
-            APIError(.conflict, "A frame with this file name already exists in the timelapse", details: ["file_name": .string(name)])
+            APIError(.conflict, "A frame captured at this instant already exists in the timelapse", details: ["file_name": .string(name)])
         case .invalidField(let field, let message):
             APIError(.unprocessableContent, "Invalid \(field): \(message)", details: ["field": .string(field)])
         case .frameRejected(let reason, let message, let score):

@@ -68,7 +68,7 @@ enum OpenAPIDocument {
         APIOperation(method: "post", path: "/api/cameras/{id}/captures", summary: "Upload a JPEG frame to the running timelapse",
                      tag: "captures",
                      responses: [201: "{image_id, timelapse_id, camera_id, file_path, day_number, captured_at, file_size, width, height, thumbnail_job_id}",
-                                 404: "Unknown camera", 409: "No running timelapse, or a frame with the same name (same second) exists",
+                                 404: "Unknown camera", 409: "No running timelapse, or a frame of the same instant (to the second) exists",
                                  413: "Over max_upload_bytes", 415: "Content-Type is not image/jpeg",
                                  422: "Rejected by corruption detection (details.reason) or captured_at before the timelapse started"],
                      query: [("captured_at", "string", "ISO 8601, default now")], body: "the JPEG bytes (Content-Type: image/jpeg)"),
