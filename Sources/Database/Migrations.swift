@@ -32,7 +32,7 @@ public enum SchemaMigrator {
 }
 
 enum Schema {
-    static let migrations: [Migration] = [initial, maintenanceIndexes]
+    static let migrations: [Migration] = [initial, maintenanceIndexes, notificationOutbox]
 
     static let initial = Migration(id: "0001_initial", statements: [
         """
@@ -166,5 +166,21 @@ extension Schema {
     /// pages would sort the whole timelapse each time.
     static let maintenanceIndexes = Migration(id: "0002_maintenance_indexes", statements: [
         "CREATE INDEX idx_images_timelapse_id ON images(timelapse_id, id)",
+    ])
+}
+
+extension Schema {
+    /// Notifications between processes sharing one SQLite file (PostgreSQL has NOTIFY): a command-line tool
+    /// appends, the server polls. Rows live a few minutes.
+    static let notificationOutbox = Migration(id: "0003_notification_outbox", statements: [
+        """
+        CREATE TABLE notification_outbox (
+            id \(PortableType.identity),
+            channel TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at \(PortableType.timestamp) NOT NULL
+        )
+        """,
+        "CREATE INDEX idx_notification_outbox_created ON notification_outbox(created_at)",
     ])
 }

@@ -148,24 +148,50 @@ public final class TimelapserDatabase: Sendable {
         }
     }
 
-    /// Sends `payload` on a PostgreSQL NOTIFY channel; does nothing on SQLite (one process owns the file).
+    /// Sends `payload` to the listeners of `channel` in other processes: PostgreSQL NOTIFY, or on SQLite a row of
+    /// the notification outbox that listeners poll.
     public func notify(channel: String, payload: String) async throws {
-        guard case .postgres(let client) = backend else { return }
-        _ = try await client.withConnection { connection in
-            try await connection.sql(queryLogLevel: nil)
-                .raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
+        switch backend {
+        case .postgres(let client):
+            _ = try await client.withConnection { connection in
+                try await connection.sql(queryLogLevel: nil)
+                    .raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
+            }
+        case .sqlite:
+            try await autocommit { try await NotificationOutbox.append($0, channel: channel, payload: payload, at: Date()) }
         }
     }
 
-    /// Listens on a PostgreSQL channel until cancelled, calling `onPayload` for each notification.
-    /// Returns at once on SQLite.
+    /// How often a SQLite listener looks for new notifications, and how long they are kept.
+    static let outboxPollInterval: Duration = .milliseconds(250)
+    static let outboxRetention: TimeInterval = 300
+
+    /// Calls `onPayload` for each notification on `channel` sent after the call began, until cancelled: PostgreSQL
+    /// LISTEN, or on SQLite a poll of the notification outbox (which it also prunes).
     public func listen(channel: String, onPayload: @Sendable (String) async -> Void) async throws {
-        guard case .postgres(let client) = backend else { return }
-        try await client.withConnection { connection in
-            try await connection.listen(on: channel) { notifications in
-                for try await notification in notifications {
-                    await onPayload(notification.payload)
+        switch backend {
+        case .postgres(let client):
+            try await client.withConnection { connection in
+                try await connection.listen(on: channel) { notifications in
+                    for try await notification in notifications {
+                        await onPayload(notification.payload)
+                    }
                 }
+            }
+        case .sqlite:
+            var last = try await read { try await NotificationOutbox.latestId($0) }
+            var pruned = ContinuousClock.now
+            while !Task.isCancelled {
+                let seen = last
+                for (id, payload) in try await read({ try await NotificationOutbox.after($0, channel: channel, id: seen, limit: 500) }) {
+                    last = id
+                    await onPayload(payload)
+                }
+                if ContinuousClock.now - pruned > .seconds(60) {
+                    pruned = .now
+                    try await autocommit { try await NotificationOutbox.prune($0, before: Date() - Self.outboxRetention) }
+                }
+                try await Task.sleep(for: Self.outboxPollInterval)
             }
         }
     }

@@ -13,13 +13,23 @@ import ServiceLifecycle
 import ThumbnailJobs
 import TimelapserCore
 
+/// What a process is, for the events it shares with others.
+enum ProcessRole: Sendable {
+    /// `serve`: receives every other process's events for its SSE clients and serving cache.
+    case server
+    /// `worker`, `import`, `thumbnails …`: sends its events to the server.
+    case tool
+}
+
 /// The composition root: the one place that knows every concrete type and wires them. Everything is built once,
-/// in ``make(_:logger:)``; the properties only hand out what was built.
+/// in ``make(_:logger:role:)``; the properties only hand out what was built.
 struct Composition: Sendable {
     let configuration: AppConfiguration
     let database: TimelapserDatabase
     let events: EventBus
     let relay: CrossProcessEventRelay?
+    /// Whether this process re-publishes other processes' events (``relay``'s listener runs).
+    let listensToOtherProcesses: Bool
     let settings: SettingsService
     let queue: ThumbnailJobQueue
     let thumbnails: ThumbnailService
@@ -30,15 +40,18 @@ struct Composition: Sendable {
     let apiServices: APIServices
     let logger: Logger
 
-    static func make(_ configuration: AppConfiguration, logger: Logger) async throws -> Composition {
+    static func make(_ configuration: AppConfiguration, logger: Logger, role: ProcessRole = .server) async throws -> Composition {
         try FileManager.default.createDirectory(atPath: configuration.layout.root, withIntermediateDirectories: true)
         MetricsBootstrap.bootstrapOnce()
         let layout = configuration.layout
         let database = try await TimelapserDatabase.openMigrated(configuration.database, logger: logger)
         let origin = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))"
-        let relay = database.engine == .postgresql
-            ? CrossProcessEventRelay(notifications: DatabaseNotifications(database: database), origin: origin, logger: logger) : nil
-        let events = EventBus(relay: relay)
+        let relay = CrossProcessEventRelay(notifications: DatabaseNotifications(database: database), origin: origin, logger: logger)
+        // PostgreSQL's NOTIFY costs nothing to send: every process sends and listens. On SQLite each notification is
+        // a row, so only tools send (the server's own events have no other reader) and only the server listens.
+        let postgres = database.engine == .postgresql
+        let events = EventBus(relay: postgres || role == .tool ? relay : nil)
+        let listens = postgres || role == .server
         let settings = SettingsService(database: database)
         let queue = ThumbnailJobQueue(database: database, wake: WakeSignal(), leaseDuration: .seconds(configuration.jobLeaseSeconds))
         let thumbnails = ThumbnailService(database: database, layout: layout)
@@ -57,7 +70,8 @@ struct Composition: Sendable {
             performance: ThumbnailPerformanceService(database: database, settings: settings), events: events,
             resolver: resolver, maintenance: maintenance, apiToken: configuration.apiToken)
         return Composition(
-            configuration: configuration, database: database, events: events, relay: relay, settings: settings, queue: queue,
+            configuration: configuration, database: database, events: events, relay: relay, listensToOtherProcesses: listens,
+            settings: settings, queue: queue,
             thumbnails: thumbnails, ingest: ingest, maintenance: maintenance, resolver: resolver, rejections: rejections,
             apiServices: apiServices, logger: logger)
     }
@@ -82,7 +96,7 @@ struct Composition: Sendable {
     var infrastructureServices: [any Service] {
         var services: [any Service] = [DatabaseCloser(database: database)]
         if let client = database.clientService { services.append(client) }
-        if let relay { services.append(relay.listener(bus: events)) }
+        if let relay, listensToOtherProcesses { services.append(relay.listener(bus: events)) }
         return services
     }
 
@@ -98,7 +112,8 @@ struct Composition: Sendable {
     }
 }
 
-/// The database's LISTEN/NOTIFY as the event relay's channel (a no-op on SQLite, where one process owns the file).
+/// The database's notifications as the event relay's channel: LISTEN/NOTIFY on PostgreSQL, the notification
+/// outbox on SQLite.
 struct DatabaseNotifications: NotificationChannel {
     let database: TimelapserDatabase
 

@@ -25,7 +25,7 @@ struct ImportCommand: AsyncParsableCommand {
         var logger = Logger(label: "timelapser-import")
         logger.logLevel = .error
         let files = try Self.frames(in: directory)
-        let composition = try await Composition.make(configuration, logger: logger)
+        let composition = try await Composition.make(configuration, logger: logger, role: .tool)
         let summary = try await composition.database.withRunningClient {
             let services = composition.apiServices
             if startTimelapse, let oldest = files.first?.modified,

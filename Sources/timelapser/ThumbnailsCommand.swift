@@ -29,7 +29,7 @@ struct ThumbnailsCommand: AsyncParsableCommand {
         let configuration = try options.resolved()
         var logger = Logger(label: "timelapser-thumbnails")
         logger.logLevel = .warning
-        let composition = try await Composition.make(configuration, logger: logger)
+        let composition = try await Composition.make(configuration, logger: logger, role: .tool)
         let result = try await composition.database.withRunningClient { try await body(composition, composition.maintenance) }
         await composition.database.close()
         return result

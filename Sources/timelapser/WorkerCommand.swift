@@ -15,7 +15,7 @@ struct WorkerCommand: AsyncParsableCommand {
         try worker.apply(to: &configuration)
         var logger = Logger(label: "timelapser-worker")
         logger.logLevel = .info
-        let composition = try await Composition.make(configuration, logger: logger)
+        let composition = try await Composition.make(configuration, logger: logger, role: .tool)
         var services = composition.infrastructureServices
         if let listener = composition.jobNotificationListener { services.append(listener) }
         services.append(composition.worker)
