@@ -14,4 +14,6 @@ public enum CatalogError: Error, Sendable, Equatable {
     /// The frame's content was refused (corrupt, not a JPEG, too many pixels…).
     case frameRejected(reason: String, message: String, score: Double?)
     case uploadTooLarge(limit: Int)
+    /// The data volume is below its free-space reserve, or a write found no room.
+    case insufficientStorage(freeBytes: Int64)
 }

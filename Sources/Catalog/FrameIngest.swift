@@ -22,16 +22,18 @@ public struct FrameIngest: Sendable {
     let settings: SettingsService
     let queue: ThumbnailJobQueue
     let events: EventBus
+    let disk: DiskGuard
     let logger: Logger
     let owner = TempOwner(workerID: "ingest-" + TempOwner.currentWorkerID(), jobID: 0)
 
     public init(database: TimelapserDatabase, layout: DataLayout, settings: SettingsService, queue: ThumbnailJobQueue,
-                events: EventBus, logger: Logger) {
+                events: EventBus, disk: DiskGuard, logger: Logger) {
         self.database = database
         self.layout = layout
         self.settings = settings
         self.queue = queue
         self.events = events
+        self.disk = disk
         self.logger = logger
     }
 
@@ -50,6 +52,9 @@ public struct FrameIngest: Sendable {
             throw CatalogError.invalidField(field: "captured_at", message: "is before the timelapse started")
         }
         let inspection = try inspect(bytes, settings: settings)
+        // Below the reserve a capture is refused before anything is written (507), so the disk never fills up.
+        let volume = await disk.check()
+        guard volume.status == .ok else { throw CatalogError.insufficientStorage(freeBytes: volume.usage.freeBytes) }
 
         let zone = settings.timeZone
         let dayNumber = DataLayout.dayNumber(startedAt: timelapse.startedAt, capturedAt: capturedAt, timeZone: zone)
@@ -59,7 +64,14 @@ public struct FrameIngest: Sendable {
         if try await database.read({ try await ImageStore.hasFrame($0, timelapseId: timelapse.id, capturedInSecondOf: capturedAt) }) {
             throw CatalogError.duplicateFrame(fileName: plainName)
         }
-        let (_, relative, absolute) = try writeFrame(bytes, timelapse: timelapse, dayNumber: dayNumber, clock: clock)
+        let relative: String, absolute: String
+        do {
+            (_, relative, absolute) = try writeFrame(bytes, timelapse: timelapse, dayNumber: dayNumber, clock: clock)
+        } catch let error as FileWriteError where error.isOutOfSpace {
+            // AtomicFile removed its temp file: nothing of the frame is left.
+            await disk.writeFailed()
+            throw CatalogError.insufficientStorage(freeBytes: DiskUsage.of(layout.root)?.freeBytes ?? 0)
+        }
         let wantsThumbnails = settings.generateThumbnails && camera.generateThumbnails
         let stored: CaptureStore.StoredFrame
         do {
@@ -73,6 +85,10 @@ public struct FrameIngest: Sendable {
         } catch {
             unlink(absolute)
             if case DatabaseError.conflict = error { throw CatalogError.duplicateFrame(fileName: plainName) }
+            if case DatabaseError.diskFull = error {
+                await disk.writeFailed()
+                throw CatalogError.insufficientStorage(freeBytes: DiskUsage.of(layout.root)?.freeBytes ?? 0)
+            }
             throw error
         }
         if let jobError = stored.jobError {

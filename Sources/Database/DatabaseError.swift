@@ -5,6 +5,8 @@ public enum DatabaseError: Error, Sendable, Equatable, CustomStringConvertible {
     case conflict(String)
     case notFound(String)
     case migrationFailed(String)
+    /// The database could not write for lack of space (SQLite's SQLITE_FULL, PostgreSQL's disk_full).
+    case diskFull(String)
 
     public var description: String {
         switch self {
@@ -12,6 +14,7 @@ public enum DatabaseError: Error, Sendable, Equatable, CustomStringConvertible {
         case .conflict(let m): "conflict: \(m)"
         case .notFound(let m): "not found: \(m)"
         case .migrationFailed(let m): "migration failed: \(m)"
+        case .diskFull(let m): "database disk full: \(m)"
         }
     }
 }

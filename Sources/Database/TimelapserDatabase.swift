@@ -204,8 +204,12 @@ extension DatabaseError {
         if let psql = error as? PSQLError, psql.serverInfo?[.sqlState] == "23505" {
             return DatabaseError.conflict(psql.serverInfo?[.message] ?? "unique constraint")
         }
+        if let psql = error as? PSQLError, ["53100", "53000"].contains(psql.serverInfo?[.sqlState]) {
+            return DatabaseError.diskFull(psql.serverInfo?[.message] ?? "disk full")
+        }
         let text = String(describing: error)
         if text.contains("UNIQUE constraint failed") { return DatabaseError.conflict(text) }
+        if text.contains("database or disk is full") || text.contains("SQLITE_FULL") { return DatabaseError.diskFull(text) }
         return error
     }
 }

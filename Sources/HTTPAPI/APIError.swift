@@ -73,6 +73,10 @@ public struct APIError: Error, Sendable {
             APIError(.conflict, "Camera has no running timelapse", details: ["camera_id": .int(Int(camera))])
         case .timelapseNotRunning(let id):
             APIError(.conflict, "Timelapse is not running", details: ["timelapse_id": .int(Int(id))])
+        case .insufficientStorage(let free):
+            APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"),
+                     "Insufficient storage: the data volume is below its free-space reserve (min_free_disk_bytes)",
+                     details: ["free_bytes": .int(Int(free))])
         case .duplicateFrame(let name):
             APIError(.conflict, "A frame captured at this instant already exists in the timelapse", details: ["file_name": .string(name)])
         case .invalidField(let field, let message):

@@ -16,6 +16,7 @@ public struct APIServices: Sendable {
     public var ingest: FrameIngest
     public var settings: SettingsService
     public var queue: ThumbnailJobQueue
+    public var disk: DiskGuard
     public var performance: ThumbnailPerformanceService
     public var events: EventBus
     public var resolver: ImageVariantResolver
@@ -23,7 +24,7 @@ public struct APIServices: Sendable {
     public var apiToken: String?
 
     public init(engine: DatabaseEngine, cameras: CameraService, timelapses: TimelapseService, frames: FrameService,
-                ingest: FrameIngest, settings: SettingsService, queue: ThumbnailJobQueue,
+                ingest: FrameIngest, settings: SettingsService, queue: ThumbnailJobQueue, disk: DiskGuard,
                 performance: ThumbnailPerformanceService, events: EventBus,
                 resolver: ImageVariantResolver, maintenance: ThumbnailMaintenance, apiToken: String?) {
         self.engine = engine
@@ -33,6 +34,7 @@ public struct APIServices: Sendable {
         self.ingest = ingest
         self.settings = settings
         self.queue = queue
+        self.disk = disk
         self.performance = performance
         self.events = events
         self.resolver = resolver

@@ -1,5 +1,6 @@
 import Catalog
 import Database
+import DataDirectory
 import Foundation
 import TimelapserCore
 
@@ -171,7 +172,15 @@ struct HealthResponse: Encodable {
         var failed: Int
     }
 
+    struct Disk: Encodable {
+        var freeBytes: Int64
+        var totalBytes: Int64
+        var reserveBytes: Int64
+        var status: DiskStatus
+    }
+
     var status = "ok"
     var database: DatabaseEngine
     var queue: Queue
+    var disk: Disk
 }

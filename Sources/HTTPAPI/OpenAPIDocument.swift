@@ -24,7 +24,7 @@ enum OpenAPIDocument {
     static var operations: [APIOperation] { coreOperations + servingOperations + maintenanceOperations }
 
     static let coreOperations: [APIOperation] = [
-        APIOperation(method: "get", path: "/api/health", summary: "Server, database and queue health", tag: "operations",
+        APIOperation(method: "get", path: "/api/health", summary: "Server, database, queue and data-volume health", tag: "operations",
                      responses: [200: "status, database engine, queue counts"]),
         APIOperation(method: "get", path: "/", summary: "The dashboard page", tag: "dashboard", responses: [200: "HTML"],
                      responseType: "text/html"),
@@ -70,7 +70,8 @@ enum OpenAPIDocument {
                      responses: [201: "{image_id, timelapse_id, camera_id, file_path, day_number, captured_at, file_size, width, height, thumbnail_job_id}",
                                  404: "Unknown camera", 409: "No running timelapse, or a frame of the same instant (to the second) exists",
                                  413: "Over max_upload_bytes", 415: "Content-Type is not image/jpeg",
-                                 422: "Rejected by corruption detection (details.reason) or captured_at before the timelapse started"],
+                                 422: "Rejected by corruption detection (details.reason) or captured_at before the timelapse started",
+                                 507: "The data volume is below min_free_disk_bytes, or the write found no room (details.free_bytes)"],
                      query: [("captured_at", "string", "ISO 8601, default now")], body: "the JPEG bytes (Content-Type: image/jpeg)"),
         APIOperation(method: "get", path: "/api/events", summary: "Live events (Server-Sent Events); Last-Event-ID replays missed ones",
                      tag: "events", responses: [200: "text/event-stream"],

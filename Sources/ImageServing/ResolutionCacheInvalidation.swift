@@ -27,7 +27,7 @@ struct ResolutionCacheInvalidation: Service {
         case .imageDeleted(let image):
             cache.forget(image.imageId)
             cache.forgetLatest(image.cameraId)
-        case .thumbnailJobFailed, .regenerationStarted, .regenerationProgress:
+        case .thumbnailJobFailed, .regenerationStarted, .regenerationProgress, .diskLow:
             // Nothing on disk or in a row changed that a completion event will not announce.
             return
         case .regenerationCompleted, .regenerationCancelled, .thumbnailsVerified, .thumbnailsRepaired,

@@ -33,6 +33,7 @@ public enum ThumbnailMetrics {
         case .frameUnavailable?: "frame_unavailable"
         case .badFrame(let e)?: e.reason
         case .writeFailed?: "write_failed"
+        case .diskFull?: "disk_full"
         case .leaseLost?: "lease_lost"
         case nil: "error"
         }

@@ -14,8 +14,10 @@ public enum GenerationError: Error, Sendable, Equatable {
     case frameUnavailable(String)
     /// The frame cannot be decoded: retrying will not help.
     case badFrame(ImagingError)
-    /// Writing a variant failed (disk full, permissions): may succeed later.
+    /// Writing a variant failed (permissions, I/O): may succeed later.
     case writeFailed(String)
+    /// The data volume (or the database) had no room: the job waits for space, no attempt is counted.
+    case diskFull(String)
     /// Another worker holds the job now (our lease expired); nothing was recorded.
     case leaseLost
 
@@ -23,7 +25,7 @@ public enum GenerationError: Error, Sendable, Equatable {
     public var isRetryable: Bool {
         switch self {
         case .badFrame, .imageMissing, .leaseLost: false
-        case .frameUnavailable, .writeFailed: true
+        case .frameUnavailable, .writeFailed, .diskFull: true
         }
     }
 
@@ -33,6 +35,7 @@ public enum GenerationError: Error, Sendable, Equatable {
         case .frameUnavailable(let detail): "frame unavailable: \(detail)"
         case .badFrame(let error): "\(error.reason): \(error.message)"
         case .writeFailed(let detail): "write failed: \(detail)"
+        case .diskFull(let detail): "no space: \(detail)"
         case .leaseLost: "lease lost to another worker"
         }
     }
@@ -147,7 +150,7 @@ public struct ThumbnailService: Sendable {
             }
             return Written(thumbnail: StoredVariant(path: thumbRelative, size: Int64(variants.thumbnail.bytes.count)), small: small)
         } catch {
-            throw GenerationError.writeFailed(error.message)
+            throw error.isOutOfSpace ? GenerationError.diskFull(error.message) : GenerationError.writeFailed(error.message)
         }
     }
 

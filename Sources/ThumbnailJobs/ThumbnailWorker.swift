@@ -19,6 +19,7 @@ public struct ThumbnailWorker: Service {
     let thumbnails: ThumbnailService
     let settings: SettingsService
     let events: EventBus
+    let disk: DiskGuard
     let layout: DataLayout
     let concurrency: Int
     let drainTimeout: Duration
@@ -27,12 +28,13 @@ public struct ThumbnailWorker: Service {
     let logger: Logger
 
     public init(queue: ThumbnailJobQueue, thumbnails: ThumbnailService, settings: SettingsService, events: EventBus,
-                layout: DataLayout, concurrency: Int, workerId: String = TempOwner.currentWorkerID(),
+                disk: DiskGuard, layout: DataLayout, concurrency: Int, workerId: String = TempOwner.currentWorkerID(),
                 drainTimeout: Duration = .seconds(30), logger: Logger) {
         self.queue = queue
         self.thumbnails = thumbnails
         self.settings = settings
         self.events = events
+        self.disk = disk
         self.layout = layout
         self.concurrency = max(1, concurrency)
         self.workerId = workerId
@@ -65,6 +67,11 @@ public struct ThumbnailWorker: Service {
                            running: RunningJobs, stopping: StopFlag) async throws {
         while !stopping.isSet {
             let current = try await settings.current()
+            // Below the free-space reserve nothing is claimed: jobs wait, unburnt, for the disk monitor's wake-up.
+            if await disk.check().status != .ok {
+                await queue.wake.wait(timeout: .seconds(5))
+                continue
+            }
             // Up to twice as many jobs as threads are held: while one job's pixels are on a thread, the next one's
             // row reads are done and it waits in the pool's queue, so no thread idles for a claim round trip.
             let free = 2 * concurrency - (await running.count)
@@ -128,6 +135,14 @@ public struct ThumbnailWorker: Service {
             logger.info("job taken over by another worker", metadata: ["job_id": "\(job.id)"])
             return
         }
+        if case .diskFull? = generation {
+            await deferForSpace(job, reason: generation?.message ?? "\(error)")
+            return
+        }
+        if case DatabaseError.diskFull(let detail)? = error as? DatabaseError {
+            await deferForSpace(job, reason: detail)
+            return
+        }
         ThumbnailMetrics.jobFailed(reason: ThumbnailMetrics.reason(error))
         let message = generation?.message ?? "\(error)"
         let retries = (generation?.isRetryable ?? true) ? settings.thumbnailMaxRetries : 0
@@ -143,6 +158,18 @@ public struct ThumbnailWorker: Service {
                 retryCount: job.retryCount + (willRetry ? 1 : 0))))
         } catch {
             logger.error("could not record job failure", metadata: ["job_id": "\(job.id)", "error": "\(error)"])
+        }
+    }
+
+    /// A job that found no room goes back to the queue without counting an attempt; the worker claims nothing more
+    /// until the disk monitor sees space again.
+    func deferForSpace(_ job: ThumbnailJobRecord, reason: String) async {
+        logger.warning("no space for a job's variants: it waits for space", metadata: ["job_id": "\(job.id)", "error": "\(reason)"])
+        await disk.writeFailed()
+        do {
+            try await queue.release(workerId: workerId, jobIds: [job.id])
+        } catch {
+            logger.error("could not give a job back", metadata: ["job_id": "\(job.id)", "error": "\(error)"])
         }
     }
 

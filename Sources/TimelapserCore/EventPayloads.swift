@@ -239,3 +239,19 @@ public struct CameraDeleted: Codable, Sendable, Equatable {
 
     public init(cameraId: Int64) { self.cameraId = cameraId }
 }
+
+/// The data volume fell below the free-space reserve (`status` "low"), or a write failed for lack of space
+/// ("full"): captures are refused and thumbnail work waits until space returns. Sent once per fall.
+public struct DiskLow: Codable, Sendable, Equatable {
+    public var status: String
+    public var freeBytes: Int64
+    public var totalBytes: Int64
+    public var reserveBytes: Int64
+
+    public init(status: String, freeBytes: Int64, totalBytes: Int64, reserveBytes: Int64) {
+        self.status = status
+        self.freeBytes = freeBytes
+        self.totalBytes = totalBytes
+        self.reserveBytes = reserveBytes
+    }
+}

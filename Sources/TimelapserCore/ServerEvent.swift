@@ -21,6 +21,7 @@ public enum ServerEvent: Sendable, Equatable {
     case timelapseCompleted(TimelapseCompleted)
     case timelapseDeleted(TimelapseDeleted)
     case cameraDeleted(CameraDeleted)
+    case diskLow(DiskLow)
 
     /// The `event:` name of each case on the SSE stream.
     public enum Kind: String, Sendable, CaseIterable, Codable {
@@ -39,6 +40,7 @@ public enum ServerEvent: Sendable, Equatable {
         case timelapseCompleted = "timelapse_completed"
         case timelapseDeleted = "timelapse_deleted"
         case cameraDeleted = "camera_deleted"
+        case diskLow = "disk_low"
     }
 
     public var kind: Kind {
@@ -58,6 +60,7 @@ public enum ServerEvent: Sendable, Equatable {
         case .timelapseCompleted: .timelapseCompleted
         case .timelapseDeleted: .timelapseDeleted
         case .cameraDeleted: .cameraDeleted
+        case .diskLow: .diskLow
         }
     }
 
@@ -80,6 +83,7 @@ public enum ServerEvent: Sendable, Equatable {
         case .timelapseCompleted(let p): bytes = try? encoder.encode(p)
         case .timelapseDeleted(let p): bytes = try? encoder.encode(p)
         case .cameraDeleted(let p): bytes = try? encoder.encode(p)
+        case .diskLow(let p): bytes = try? encoder.encode(p)
         }
         return bytes.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
@@ -104,6 +108,7 @@ public enum ServerEvent: Sendable, Equatable {
         case .timelapseCompleted: self = .timelapseCompleted(try decoder.decode(TimelapseCompleted.self, from: bytes))
         case .timelapseDeleted: self = .timelapseDeleted(try decoder.decode(TimelapseDeleted.self, from: bytes))
         case .cameraDeleted: self = .cameraDeleted(try decoder.decode(CameraDeleted.self, from: bytes))
+        case .diskLow: self = .diskLow(try decoder.decode(DiskLow.self, from: bytes))
         }
     }
 

@@ -14,6 +14,9 @@ public struct Settings: Sendable, Equatable, Codable {
     public var maxSourcePixels = 100_000_000
     public var maxUploadBytes = 52_428_800
     public var timezone = "UTC"
+    /// Free space kept on the data volume: below it captures are refused (507) and thumbnail work waits. nil:
+    /// 1 GiB or 2 % of the volume, whichever is smaller.
+    @AlwaysPresent public var minFreeDiskBytes: Int? = nil
 
     public init() {}
 
@@ -30,6 +33,7 @@ public struct Settings: Sendable, Equatable, Codable {
         case maxSourcePixels = "max_source_pixels"
         case maxUploadBytes = "max_upload_bytes"
         case timezone
+        case minFreeDiskBytes = "min_free_disk_bytes"
     }
 
     /// Every key, in API order.
@@ -37,6 +41,12 @@ public struct Settings: Sendable, Equatable, Codable {
 
     /// The `timezone` setting as a `TimeZone` (validated on write, so never nil in practice).
     public var timeZone: TimeZone { TimeZone(identifier: timezone) ?? .gmt }
+
+    /// The free space to keep on a volume of `totalBytes`: the setting, or min(1 GiB, 2 % of the volume).
+    public func diskReserve(totalBytes: Int64) -> Int64 {
+        if let minFreeDiskBytes { return Int64(minFreeDiskBytes) }
+        return min(1 << 30, totalBytes / 50)
+    }
 }
 
 /// Which frames get an 800×600 small.
@@ -98,6 +108,12 @@ extension Settings {
                     throw SettingsValidationError(field: key, message: "must be an IANA time zone such as UTC or Europe/Paris")
                 }
                 next.timezone = text
+            case .minFreeDiskBytes:
+                if case .null = value {
+                    next.minFreeDiskBytes = nil
+                } else {
+                    next.minFreeDiskBytes = try int(value, key, 0...(1 << 50))
+                }
             }
             encoded[key] = value.jsonText
         }

@@ -33,6 +33,7 @@ struct Composition: Sendable {
     let settings: SettingsService
     let queue: ThumbnailJobQueue
     let thumbnails: ThumbnailService
+    let disk: DiskGuard
     let ingest: FrameIngest
     let maintenance: ThumbnailMaintenance
     let resolver: ImageVariantResolver
@@ -55,7 +56,9 @@ struct Composition: Sendable {
         let settings = SettingsService(database: database)
         let queue = ThumbnailJobQueue(database: database, wake: WakeSignal(), leaseDuration: .seconds(configuration.jobLeaseSeconds))
         let thumbnails = ThumbnailService(database: database, layout: layout)
-        let ingest = FrameIngest(database: database, layout: layout, settings: settings, queue: queue, events: events, logger: logger)
+        let disk = DiskGuard(layout: layout, settings: settings, events: events, wake: queue.wake, logger: logger)
+        let ingest = FrameIngest(database: database, layout: layout, settings: settings, queue: queue, events: events,
+                                 disk: disk, logger: logger)
         let maintenance = ThumbnailMaintenance(database: database, layout: layout, settings: settings, queue: queue,
                                                events: events, logger: logger)
         let resolver = ImageVariantResolver(database: database, layout: layout, settings: settings, queue: queue,
@@ -66,19 +69,19 @@ struct Composition: Sendable {
             cameras: CameraService(database: database, layout: layout, events: events, rejections: rejections),
             timelapses: TimelapseService(database: database, layout: layout, settings: settings, thumbnails: thumbnails, events: events),
             frames: FrameService(database: database, layout: layout, events: events),
-            ingest: ingest, settings: settings, queue: queue,
+            ingest: ingest, settings: settings, queue: queue, disk: disk,
             performance: ThumbnailPerformanceService(database: database, settings: settings), events: events,
             resolver: resolver, maintenance: maintenance, apiToken: configuration.apiToken)
         return Composition(
             configuration: configuration, database: database, events: events, relay: relay, listensToOtherProcesses: listens,
             settings: settings, queue: queue,
-            thumbnails: thumbnails, ingest: ingest, maintenance: maintenance, resolver: resolver, rejections: rejections,
+            thumbnails: thumbnails, disk: disk, ingest: ingest, maintenance: maintenance, resolver: resolver, rejections: rejections,
             apiServices: apiServices, logger: logger)
     }
 
     /// The thumbnail worker of this process.
     var worker: ThumbnailWorker {
-        ThumbnailWorker(queue: queue, thumbnails: thumbnails, settings: settings, events: events, layout: configuration.layout,
+        ThumbnailWorker(queue: queue, thumbnails: thumbnails, settings: settings, events: events, disk: disk, layout: configuration.layout,
                         concurrency: configuration.workers, logger: logger)
     }
 
@@ -97,6 +100,7 @@ struct Composition: Sendable {
         var services: [any Service] = [DatabaseCloser(database: database)]
         if let client = database.clientService { services.append(client) }
         if let relay, listensToOtherProcesses { services.append(relay.listener(bus: events)) }
+        services.append(disk.monitor())
         return services
     }
 

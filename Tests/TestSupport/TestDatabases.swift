@@ -44,8 +44,19 @@ public struct TestDatabase: Sendable {
         }
         let location = try DatabaseLocation(url: url)
         let database = try await TimelapserDatabase.openMigrated(location, logger: logger)
+        try await keepNoDiskReserve(location, logger: logger)
         return TestDatabase(database: database, location: location, dataDirectory: directory,
                             layout: DataLayout(root: directory), url: url)
+    }
+
+    /// Tests run wherever the machine's temporary folder is, however full: the free-space reserve (by default up to
+    /// 1 GiB) is off unless a test sets it (the disk-full tests do, on a small volume of their own).
+    static func keepNoDiskReserve(_ location: DatabaseLocation, logger: Logger) async throws {
+        let database = try await TimelapserDatabase.open(location, logger: logger)
+        try await database.withRunningClient {
+            try await database.transaction { try await SettingsStore.upsert($0, ["min_free_disk_bytes": "0"], at: Date()) }
+        }
+        await database.close()
     }
 
     /// A new database per test on the shared cluster, so tests never see each other's rows.
