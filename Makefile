@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export SWIFT_DETERMINISTIC_HASHING := 1
 
-.PHONY: run build release test test-sqlite bench screenshots clean
+.PHONY: run build release test test-sqlite bench fuzz screenshots clean
 
 ## Install what is missing, build, and serve on SQLite under ./data. `make run PORT=9000 DATA_DIR=/srv/tl` passes
 ## flags; otherwise `timelapser serve` reads TIMELAPSER_HOST, TIMELAPSER_PORT, TIMELAPSER_DATA_DIR,
@@ -24,6 +24,7 @@ test:
 	scripts/check-architecture.py
 	scripts/check-architecture.py --self-test
 	swift build --build-tests
+	scripts/fuzz.sh 0
 	/usr/bin/python3 Tests/browser/test_dashboard.py
 	set -o pipefail; TIMELAPSER_REQUIRE_POSTGRES=1 scripts/with-postgres.sh swift test --skip-build 2>&1 | tee .build/swift-test.log
 	@sed -n 's/^.*Test run with \([0-9]*\) tests.* passed after.*/tests: \1 passed, 0 failed/p' .build/swift-test.log
@@ -41,6 +42,12 @@ test-sqlite:
 bench:
 	scripts/install-deps.sh bench
 	scripts/bench.sh
+
+## Fuzz the code that reads untrusted bytes (libFuzzer + AddressSanitizer): FUZZ_SECONDS per job on every core.
+FUZZ_SECONDS ?= 600
+fuzz:
+	scripts/install-deps.sh test
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

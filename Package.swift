@@ -166,6 +166,12 @@ let package = Package(
             dependencies: ["CVips"],
             path: "Tests/CVipsTestShim"
         ),
+        .executableTarget(
+            name: "ImagingFuzzer",
+            dependencies: ["Imaging"],
+            path: "Tests/Fuzz/ImagingFuzzer",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
         .target(
             name: "TestSupport",
             dependencies: [

@@ -182,13 +182,16 @@ enum Codec {
         let cb = image.cb ?? Plane(width: cw, height: ch, filledWith: 128)
         let cr = image.cr ?? Plane(width: cw, height: ch, filledWith: 128)
         precondition(cb.width == cw && cb.height == ch && cr.width == cw && cr.height == ch)
+        // libjpeg-turbo reads a 4:2:0 luma plane of even width and height (tjPlaneWidth/tjPlaneHeight): an odd one
+        // (a 200×113 thumbnail) is padded, or the encoder reads past its last row (found by the imaging fuzzer).
+        let luma = image.y.padded(toWidth: 2 * cw, height: 2 * ch)
         guard let handle = tjInitCompress() else { throw .corrupt("cannot create a JPEG encoder") }
         defer { tjDestroy(handle) }
-        var strides: [Int32] = [Int32(w), Int32(cw), Int32(cw)]
+        var strides: [Int32] = [Int32(luma.width), Int32(cw), Int32(cw)]
         var out: UnsafeMutablePointer<UInt8>? = nil
         var outSize: UInt = 0
         let q = Int32(max(1, min(100, quality)))
-        let rc = image.y.pixels.withUnsafeBufferPointer { yp in
+        let rc = luma.pixels.withUnsafeBufferPointer { yp in
             cb.pixels.withUnsafeBufferPointer { bp in
                 cr.pixels.withUnsafeBufferPointer { rp in
                     var planes: [UnsafePointer<UInt8>?] = [yp.baseAddress, bp.baseAddress, rp.baseAddress]

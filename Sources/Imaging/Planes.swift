@@ -21,6 +21,18 @@ struct Plane: Sendable {
     init(width: Int, height: Int, filledWith value: UInt8) {
         self.init(width: width, height: height, pixels: [UInt8](repeating: value, count: width * height))
     }
+
+    /// The plane grown to `width` × `height` by repeating its last column and last row.
+    func padded(toWidth newWidth: Int, height newHeight: Int) -> Plane {
+        guard newWidth != width || newHeight != height else { return self }
+        var out = [UInt8](repeating: 0, count: newWidth * newHeight)
+        for row in 0..<newHeight {
+            let source = min(row, height - 1) * width
+            let target = row * newWidth
+            for column in 0..<newWidth { out[target + column] = pixels[source + min(column, width - 1)] }
+        }
+        return Plane(width: newWidth, height: newHeight, pixels: out)
+    }
 }
 
 /// A YCbCr image: luma plus two chroma planes of any (possibly subsampled)
