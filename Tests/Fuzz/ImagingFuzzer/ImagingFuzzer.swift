@@ -13,7 +13,7 @@ let limits = ImageLimits(maxSourcePixels: 4_000_000)
 func fuzzOnce(_ bytes: [UInt8]) {
     let generator = VariantGenerator(limits: limits)
     _ = try? generator.probe(data: bytes)
-    _ = JPEGIntegrity.decodesCleanly(bytes)
+    _ = JPEGIntegrity.decodesCleanly(bytes, limits: limits)
     _ = try? CorruptionDetector(limits: limits).inspect(data: bytes)
     _ = try? generator.makeVariants(data: bytes, thumbnail: .thumbnail(), small: .small())
 }
