@@ -50,4 +50,4 @@ fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
