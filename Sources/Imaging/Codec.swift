@@ -38,9 +38,11 @@ enum Codec {
         return 8
     }
 
-    /// Largest 1/2^k (k ≤ 3) that keeps the image at least the minimum size.
+    /// Largest 1/2^k (k ≤ 3) that keeps the image at least the minimum size, rounding down: libvips' shrink-on-load
+    /// of a side shorter than the shrink makes an image of zero width or height, and libvips then aborts the whole
+    /// process on an assertion (found by the imaging fuzzer with a 1-pixel-wide Adobe JPEG).
     static func powerOfTwoShrink(width: Int, height: Int, minWidth: Int, minHeight: Int) -> Int {
-        for s in [8, 4, 2] where (width + s - 1) / s >= minWidth && (height + s - 1) / s >= minHeight {
+        for s in [8, 4, 2] where width / s >= max(minWidth, 1) && height / s >= max(minHeight, 1) {
             return s
         }
         return 1
