@@ -214,6 +214,7 @@ let package = Package(
             dependencies: [
                 "HTTPAPI", "Database", "DataDirectory", "ThumbnailJobs", "Catalog", "CameraCapture", "Maintenance",
                 "ImageServing", "Events", "Imaging", "TimelapserCore", "TestSupport", "timelapser",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -23,17 +23,19 @@ public struct FrameIngest: Sendable {
     let queue: ThumbnailJobQueue
     let events: EventBus
     let disk: DiskGuard
+    let budget: DecodeMemoryBudget
     let logger: Logger
     let owner = TempOwner(workerID: "ingest-" + TempOwner.currentWorkerID(), jobID: 0)
 
     public init(database: TimelapserDatabase, layout: DataLayout, settings: SettingsService, queue: ThumbnailJobQueue,
-                events: EventBus, disk: DiskGuard, logger: Logger) {
+                events: EventBus, disk: DiskGuard, budget: DecodeMemoryBudget, logger: Logger) {
         self.database = database
         self.layout = layout
         self.settings = settings
         self.queue = queue
         self.events = events
         self.disk = disk
+        self.budget = budget
         self.logger = logger
     }
 
@@ -51,7 +53,7 @@ public struct FrameIngest: Sendable {
         guard capturedAt >= timelapse.startedAt.addingTimeInterval(-1) else {
             throw CatalogError.invalidField(field: "captured_at", message: "is before the timelapse started")
         }
-        let inspection = try inspect(bytes, settings: settings)
+        let inspection = try await checkWithinBudget(bytes, settings: settings)
         // Below the reserve a capture is refused before anything is written (507), so the disk never fills up.
         let volume = await disk.check()
         guard volume.status == .ok else { throw CatalogError.insufficientStorage(freeBytes: volume.usage.freeBytes) }
@@ -128,6 +130,23 @@ public struct FrameIngest: Sendable {
                 throw CatalogError.noRunningTimelapse(cameraId: cameraId)
             }
             return (camera, timelapse)
+        }
+    }
+
+    /// Corruption detection under the decode memory budget: a frame whose decode alone would exceed it is refused
+    /// (422 `over_memory_budget`), others wait their turn.
+    func checkWithinBudget(_ bytes: [UInt8], settings: Settings) async throws -> FrameInspection {
+        let cost: Int
+        do {
+            cost = try DecodeCost.bytes(bytes)
+        } catch {
+            return try inspect(bytes, settings: settings)  // not a readable JPEG header: inspect says why
+        }
+        do {
+            return try await budget.withReservation(cost) { try inspect(bytes, settings: settings) }
+        } catch let error as ImagingError {
+            ThumbnailMetrics.captureRejected(reason: error.reason)
+            throw CatalogError.frameRejected(reason: error.reason, message: error.message, score: 1)
         }
     }
 

@@ -31,14 +31,20 @@ struct CaptureController {
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             throw CatalogError.uploadTooLarge(limit: limit)
         }
+        let bytes = try await Self.body(of: request, limit: limit)
+        let frame = try await services.ingest.ingest(cameraId: cameraId, bytes: bytes, capturedAt: capturedAt)
+        return JSONResponse.ok(CaptureResponse(frame), status: .created)
+    }
+
+    /// The body as bytes; the request and its buffer end here, so a frame waiting for the decode budget is held
+    /// once, not twice.
+    static func body(of request: Request, limit: Int) async throws -> [UInt8] {
         var request = request
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: limit)
+            let buffer = try await request.collectBody(upTo: limit)
+            return Array(buffer.readableBytesView)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw CatalogError.uploadTooLarge(limit: limit)
         }
-        let frame = try await services.ingest.ingest(cameraId: cameraId, bytes: Array(buffer.readableBytesView), capturedAt: capturedAt)
-        return JSONResponse.ok(CaptureResponse(frame), status: .created)
     }
 }

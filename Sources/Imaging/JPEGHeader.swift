@@ -14,6 +14,17 @@ struct JPEGHeader: Sendable, Equatable {
     /// Largest entry of the quantisation tables defined before the frame header
     /// (0 when there are none).
     var maxQuantizer: Int = 0
+    /// Horizontal and vertical sampling factors of a component.
+    struct Sampling: Sendable, Equatable {
+        var h: Int
+        var v: Int
+    }
+
+    /// The sampling factors of each component, in frame header order.
+    var sampling: [Sampling] = []
+
+    /// Progressive streams keep every DCT coefficient of the image in memory while they decode.
+    var isProgressive: Bool { [0xC2, 0xC6, 0xCA, 0xCE].contains(sofMarker) }
 
     var isArithmetic: Bool { sofMarker >= 0xC9 && sofMarker != 0xCC }
 
@@ -89,9 +100,13 @@ struct JPEGHeader: Sendable, Equatable {
                 guard width > 0 else { throw .corrupt("zero width") }
                 guard height > 0 else { throw .unsupported("height defined by a DNL marker") }
                 guard [1, 3, 4].contains(components) else { throw .unsupported("\(components) colour components") }
+                guard bodyLength >= 6 + 3 * components else { throw .corrupt("short frame header") }
+                let sampling = (0..<components).map { i in
+                    Sampling(h: max(1, Int(data[body + 7 + 3 * i] >> 4)), v: max(1, Int(data[body + 7 + 3 * i] & 0x0F)))
+                }
                 return JPEGHeader(width: width, height: height, precision: precision, components: components,
                                   sofMarker: marker, orientation: orientation, hasICC: hasICC,
-                                  adobeTransform: adobe, maxQuantizer: maxQuantizer)
+                                  adobeTransform: adobe, maxQuantizer: maxQuantizer, sampling: sampling)
             }
             switch marker {
             case 0xE1:

@@ -111,6 +111,8 @@ public enum ImagingError: Error, Sendable, Equatable {
     case unsupported(String)
     /// A file system error.
     case io(String)
+    /// Decoding would need more memory than the whole decode budget allows.
+    case overMemoryBudget(needed: Int, budget: Int)
 
     /// A short stable machine-readable reason.
     public var reason: String {
@@ -122,6 +124,7 @@ public enum ImagingError: Error, Sendable, Equatable {
         case .corrupt: "corrupt"
         case .unsupported: "unsupported"
         case .io: "io"
+        case .overMemoryBudget: "over_memory_budget"
         }
     }
 
@@ -144,6 +147,8 @@ public enum ImagingError: Error, Sendable, Equatable {
             "The JPEG image uses a feature that is not supported (\(detail))."
         case .io(let detail):
             "File error: \(detail)."
+        case .overMemoryBudget(let needed, let budget):
+            "Decoding the image needs about \(needed >> 20) MB, more than the decode memory budget of \(budget >> 20) MB."
         }
     }
 }

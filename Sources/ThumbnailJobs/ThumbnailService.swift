@@ -51,10 +51,12 @@ public struct GenerationResult: Sendable {
 public struct ThumbnailService: Sendable {
     let database: TimelapserDatabase
     let layout: DataLayout
+    let budget: DecodeMemoryBudget
 
-    public init(database: TimelapserDatabase, layout: DataLayout) {
+    public init(database: TimelapserDatabase, layout: DataLayout, budget: DecodeMemoryBudget) {
         self.database = database
         self.layout = layout
+        self.budget = budget
     }
 
     /// Which variants a job makes under the current settings.
@@ -88,8 +90,17 @@ public struct ThumbnailService: Sendable {
         }
         let plan = try await plan(for: image, job: job, settings: settings)
         let owner = TempOwner(workerID: workerId, jobID: job.id)
-        let written = try await pool.runIfActive { [layout] in
-            try Self.render(image: image, layout: layout, settings: settings, makeSmall: plan.makeSmall, owner: owner)
+        // The decode's memory is reserved first: big frames take their turn instead of piling up.
+        let cost = (layout.absolutePath(image.filePath).flatMap { try? DecodeCost.bytes(path: $0) }) ?? (4 << 20)
+        let written: Written
+        do {
+            written = try await budget.withReservation(cost) {
+                try await pool.runIfActive { [layout] in
+                    try Self.render(image: image, layout: layout, settings: settings, makeSmall: plan.makeSmall, owner: owner)
+                }
+            }
+        } catch let error as ImagingError {
+            throw GenerationError.badFrame(error)
         }
         let elapsed = started.duration(to: .now)
         let milliseconds = Int(elapsed.timeInterval * 1000)

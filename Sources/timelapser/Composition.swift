@@ -7,6 +7,7 @@ import Foundation
 import HTTPAPI
 import Hummingbird
 import ImageServing
+import Imaging
 import Logging
 import Maintenance
 import ServiceLifecycle
@@ -55,10 +56,11 @@ struct Composition: Sendable {
         let listens = postgres || role == .server
         let settings = SettingsService(database: database)
         let queue = ThumbnailJobQueue(database: database, wake: WakeSignal(), leaseDuration: .seconds(configuration.jobLeaseSeconds))
-        let thumbnails = ThumbnailService(database: database, layout: layout)
+        let budget = DecodeMemoryBudget(capacity: configuration.decodeMemoryBytes)
+        let thumbnails = ThumbnailService(database: database, layout: layout, budget: budget)
         let disk = DiskGuard(layout: layout, settings: settings, events: events, wake: queue.wake, logger: logger)
         let ingest = FrameIngest(database: database, layout: layout, settings: settings, queue: queue, events: events,
-                                 disk: disk, logger: logger)
+                                 disk: disk, budget: budget, logger: logger)
         let maintenance = ThumbnailMaintenance(database: database, layout: layout, settings: settings, queue: queue,
                                                events: events, logger: logger)
         let resolver = ImageVariantResolver(database: database, layout: layout, settings: settings, queue: queue,

@@ -19,8 +19,11 @@ struct StorageOptions: ParsableArguments {
         let location = try url.map { try DatabaseLocation(url: $0) } ?? .sqlite(path: layout.root + "/timelapser.sqlite")
         let lease = Int(environment["TIMELAPSER_JOB_LEASE_SECONDS"] ?? "") ?? 30
         guard (2...3600).contains(lease) else { throw ValidationError("TIMELAPSER_JOB_LEASE_SECONDS must be 2-3600") }
+        let decodeMegabytes = Int(environment["TIMELAPSER_DECODE_MEMORY_MB"] ?? "") ?? AppConfiguration.defaultDecodeMemoryMB
+        guard (64...1_048_576).contains(decodeMegabytes) else { throw ValidationError("TIMELAPSER_DECODE_MEMORY_MB must be 64-1048576") }
         return AppConfiguration(host: "127.0.0.1", port: 8080, layout: layout, database: location,
-                                workers: ProcessInfo.processInfo.activeProcessorCount, apiToken: nil, jobLeaseSeconds: lease)
+                                workers: ProcessInfo.processInfo.activeProcessorCount, apiToken: nil, jobLeaseSeconds: lease,
+                                decodeMemoryBytes: decodeMegabytes << 20)
     }
 }
 
@@ -69,4 +72,9 @@ struct AppConfiguration: Sendable {
     var apiToken: String?
     /// How long a claimed job is held without a heartbeat before another worker may take it over.
     var jobLeaseSeconds: Int = 30
+    /// What all decodes of the process may hold at once (ingest checks and thumbnail jobs together).
+    var decodeMemoryBytes: Int = AppConfiguration.defaultDecodeMemoryMB << 20
+
+    /// One 100 MP progressive frame (about 300 MB of coefficients) and some room: a server stays under 500 MB.
+    static let defaultDecodeMemoryMB = 320
 }
