@@ -155,6 +155,57 @@ struct DiskFullTests {
         }.get()
     }
 
+    @Test("a job whose variants find no room gives its attempt back and completes once space returns",
+          .enabled(if: getuid() == 0))
+    func workerOutOfSpace() async throws {
+        let volume = try SmallVolume(megabytes: 16)
+        defer { volume.unmount() }
+        let fixture = try await TestDatabase.make(.sqlite)
+        await fixture.database.close()
+        defer { try? FileManager.default.removeItem(atPath: fixture.dataDirectory) }
+        let configuration = AppConfiguration(host: "127.0.0.1", port: 0, layout: DataLayout(root: volume.path),
+                                             database: fixture.location, workers: 1, apiToken: nil)
+        let app = try await buildTestApplication(configuration)
+        try await app.test(.live) { client in
+            await afterShutdown {
+                let events = try await EventStreamClient(port: try #require(client.port))
+                defer { events.close() }
+                // No reserve: the worker claims the job and its write itself runs out of space.
+                _ = try await client.execute(uri: "/api/settings", method: .patch,
+                                             body: Pipeline.json(["min_free_disk_bytes": 0, "thumbnail_worker_interval": 1,
+                                                                  "max_upload_bytes": 2_000_000]))
+                let (camera, timelapse) = try await Pipeline.cameraWithTimelapse(client, started: "2026-03-01T08:00:00Z")
+                let posted = try await Pipeline.post(client, camera: camera, TestFrames.scene(width: 1600, height: 1200, seed: 5),
+                                                     at: "2026-03-02T10:00:00Z")
+                let id = try #require(posted.data["image_id"] as? Int)
+                try await waitUntil("the first thumbnail") {
+                    try await client.execute(uri: "/api/timelapses/\(timelapse)", method: .get).data["thumbnail_count"] as? Int == 1
+                }
+                try volume.fill(leaving: 8 << 10)
+                let queued = try await client.execute(uri: "/api/images/\(id)/thumbnails/regenerate", method: .post)
+                let jobId = try #require(queued.data["job_id"] as? Int)
+                func job() async throws -> [String: Any] {
+                    let jobs = try await client.execute(uri: "/api/thumbnails/jobs?image_id=\(id)", method: .get).json["data"] as? [[String: Any]]
+                    return jobs?.first { $0["id"] as? Int == jobId } ?? [:]
+                }
+                try await waitUntil("the volume reported full after the job's write", timeout: .seconds(30)) {
+                    try await Self.health(client)["status"] as? String == "full"
+                }
+                let deferred = try await job()
+                #expect(deferred["status"] as? String == "pending" && deferred["retry_count"] as? Int == 0, "\(deferred)")
+                #expect(deferred["attempts"] as? Int == 0, "the attempt was not given back: \(deferred)")
+                #expect(await events.next(timeout: .milliseconds(500)) { $0.type == "thumbnail_job_failed" } == nil)
+                let temps = Self.framesAndTemps(volume).temps
+                #expect(temps.isEmpty, "\(temps)")
+                volume.emptyFillers()
+                try await waitUntil("the deferred job completed", timeout: .seconds(30)) {
+                    try await job()["status"] as? String == "completed"
+                }
+                #expect(try await client.execute(uri: "/api/images/\(id)", method: .get).data["urls"].map { "\($0)" }?.contains("thumbnail?v=2") == true)
+            }
+        }.get()
+    }
+
     @Test("the default reserve is 1 GiB or 2 % of the volume, whichever is smaller; a setting overrides it")
     func defaultReserve() {
         var settings = Settings()
