@@ -136,11 +136,10 @@ public struct FrameIngest: Sendable {
     /// Corruption detection under the decode memory budget: a frame whose decode alone would exceed it is refused
     /// (422 `over_memory_budget`), others wait their turn.
     func checkWithinBudget(_ bytes: [UInt8], settings: Settings) async throws -> FrameInspection {
-        let cost: Int
-        do {
-            cost = try DecodeCost.bytes(bytes)
-        } catch {
-            return try inspect(bytes, settings: settings)  // not a readable JPEG header: inspect says why
+        // A header that does not parse, or claims more pixels than allowed, is refused by inspect with its reason.
+        let limits = ImageLimits(maxSourcePixels: settings.maxSourcePixels)
+        guard (try? VariantGenerator(limits: limits).probe(data: bytes)) != nil, let cost = try? DecodeCost.bytes(bytes) else {
+            return try inspect(bytes, settings: settings)
         }
         do {
             return try await budget.withReservation(cost) { try inspect(bytes, settings: settings) }
