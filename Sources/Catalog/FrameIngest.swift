@@ -138,9 +138,7 @@ public struct FrameIngest: Sendable {
     func checkWithinBudget(_ bytes: [UInt8], settings: Settings) async throws -> FrameInspection {
         // A header that does not parse, or claims more pixels than allowed, is refused by inspect with its reason.
         let limits = ImageLimits(maxSourcePixels: settings.maxSourcePixels)
-        guard (try? VariantGenerator(limits: limits).probe(data: bytes)) != nil, let cost = try? DecodeCost.bytes(bytes) else {
-            return try inspect(bytes, settings: settings)
-        }
+        guard let cost = try? DecodeCost.bytes(bytes, limits: limits) else { return try inspect(bytes, settings: settings) }
         do {
             return try await budget.withReservation(cost) { try inspect(bytes, settings: settings) }
         } catch let error as ImagingError {

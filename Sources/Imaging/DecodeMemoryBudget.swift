@@ -5,16 +5,17 @@ import Synchronization
 public enum DecodeCost {
     /// Bytes a decode of `data` holds at its peak. A progressive stream keeps every DCT coefficient of the image
     /// (two bytes each, per component at its sampling) whatever the output scale; a sequential one only a few rows
-    /// and the scaled output, counted generously as a sixteenth of the full image.
-    public static func bytes(_ data: [UInt8]) throws(ImagingError) -> Int {
-        let header = try data.withUnsafeBufferPointer { b throws(ImagingError) in try JPEGHeader.parse(b) }
-        return bytes(header)
+    /// and the scaled output, counted generously as a sixteenth of the full image. The header is parsed once, and a
+    /// frame over `limits` is refused (`tooManyPixels`) before its cost is worked out.
+    public static func bytes(_ data: [UInt8], limits: ImageLimits = ImageLimits(maxSourcePixels: .max)) throws(ImagingError) -> Int {
+        bytes(try VariantGenerator(limits: limits).header(data))
     }
 
-    /// The same, from the first MiB of a file (the whole file when its header is longer).
+    /// The same, from the first 64 KiB of a file (the whole file when its header is longer): a thumbnail job reads
+    /// the frame again to decode it, so only the header is read here.
     public static func bytes(path: String) throws(ImagingError) -> Int {
         do {
-            return try bytes(try FileIO.read(path, limit: 1 << 20).bytes)
+            return try bytes(try FileIO.read(path, limit: 64 << 10).bytes)
         } catch .truncated {
             return try bytes(try FileIO.read(path).bytes)
         }
