@@ -459,8 +459,7 @@ enum ChildProcesses {
     static func ffmpeg(port: Int) -> [Int32] {
         let address = "127.0.0.1:\(port)/"
         return named("ffmpeg").filter { pid in
-            let raw = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
-            let arguments = raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            let arguments = Self.arguments(of: pid)
             if arguments.contains(where: { $0.contains(address) }) { return true }
             guard let flag = arguments.firstIndex(of: "-i"), flag + 1 < arguments.count, arguments[flag + 1].hasPrefix("/") else {
                 return false
@@ -468,6 +467,12 @@ enum ChildProcesses {
             if let script = try? String(contentsOfFile: arguments[flag + 1], encoding: .utf8) { return script.contains(address) }
             return isAlive(pid)  // read again: a child that exited just before its file was removed is not a leak
         }
+    }
+
+    /// A process's command line, one argument per element.
+    static func arguments(of pid: Int32) -> [String] {
+        let raw = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+        return raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 
     static func named(_ name: String) -> [Int32] {

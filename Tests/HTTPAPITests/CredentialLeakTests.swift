@@ -9,12 +9,6 @@ import Glibc
 
 @Suite("A camera's password never reaches a command line")
 struct CredentialLeakTests {
-    /// A process's command line, one argument per element.
-    static func arguments(of pid: Int32) -> [String] {
-        let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
-        return raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-    }
-
     @Test("during an RTSP grab, ffmpeg's /proc/<pid>/cmdline holds no password; the 0600 input file goes with the grab",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg")))
     func passwordNotInCommandLine() async throws {
@@ -25,7 +19,7 @@ struct CredentialLeakTests {
         let grab = Task { try await FrameGrabber().grab(url, limit: 1 << 20, timeout: .seconds(8)) }
         var seen: [String] = []
         try await waitUntil("an ffmpeg child grabbing from the camera") {
-            seen = ChildProcesses.ffmpeg(port: listener.port).first.map(Self.arguments) ?? []
+            seen = ChildProcesses.ffmpeg(port: listener.port).first.map(ChildProcesses.arguments) ?? []
             return !seen.isEmpty
         }
         #expect(!seen.joined(separator: " ").contains(secret), "\(seen)")

@@ -38,37 +38,24 @@ struct EventStreamHeartbeatTests {
     /// event published meanwhile is framed between them.
     @Test("heartbeats repeat on an idle stream and interleave with events")
     func repeatedHeartbeats() async throws {
-        try await TestDatabase.make(.sqlite).run { fixture in
-            var logger = Logger(label: "heartbeat")
-            logger.logLevel = .warning
-            let composition = try await Composition.make(timelapserConfiguration(fixture), logger: logger)
-            let router = Router(context: AppRequestContext.self)
-            EventsController(services: composition.apiServices, heartbeatInterval: .milliseconds(100))
-                .addRoutes(to: router.group("api"))
-            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                  services: composition.infrastructureServices, logger: logger)
-            try await app.test(.live) { client in
-                await afterShutdown {
-                    let stream = try await EventStreamClient(port: try #require(client.port))
-                    defer { stream.close() }
-                    try await waitUntil("three heartbeats") { Self.heartbeats(stream.transcript) >= 3 }
-                    let idle = stream.transcript
-                    #expect(idle.hasPrefix(SSEFraming.preamble + SSEFraming.heartbeat))
-                    #expect(!idle.contains("event:") && !idle.contains("data:"), "an idle stream carries only heartbeats: \(idle)")
+        try await withEventsController({ EventsController(services: $0, heartbeatInterval: .milliseconds(100)) }) { client, events in
+            let stream = try await EventStreamClient(port: try #require(client.port))
+            defer { stream.close() }
+            try await waitUntil("three heartbeats") { Self.heartbeats(stream.transcript) >= 3 }
+            let idle = stream.transcript
+            #expect(idle.hasPrefix(SSEFraming.preamble + SSEFraming.heartbeat))
+            #expect(!idle.contains("event:") && !idle.contains("data:"), "an idle stream carries only heartbeats: \(idle)")
 
-                    await composition.events.publish(.cameraDeleted(CameraDeleted(cameraId: 42)))
-                    let event = await stream.next { $0.type == "camera_deleted" }
-                    #expect(event?.event == .cameraDeleted(CameraDeleted(cameraId: 42)))
-                    let seen = Self.heartbeats(stream.transcript)
-                    try await waitUntil("a heartbeat after the event") { Self.heartbeats(stream.transcript) > seen }
-                    let afterEvent = try #require(stream.transcript.range(of: "event: camera_deleted\n"))
-                    #expect(stream.transcript[afterEvent.upperBound...].contains(SSEFraming.heartbeat))
-                }
-            }.get()
+            await events.publish(.cameraDeleted(CameraDeleted(cameraId: 42)))
+            let event = await stream.next { $0.type == "camera_deleted" }
+            #expect(event?.event == .cameraDeleted(CameraDeleted(cameraId: 42)))
+            let seen = Self.heartbeats(stream.transcript)
+            try await waitUntil("a heartbeat after the event") { Self.heartbeats(stream.transcript) > seen }
+            let afterEvent = try #require(stream.transcript.range(of: "event: camera_deleted\n"))
+            #expect(stream.transcript[afterEvent.upperBound...].contains(SSEFraming.heartbeat))
         }
     }
 }
-
 
 /// A client of `GET /api/events` that sends its request and then never reads.
 @Suite("SSE: a client that stops reading is dropped")
@@ -133,36 +120,43 @@ struct StalledEventClientTests {
 
     @Test("events pile up for a client that never reads only up to its buffer; then its stream ends")
     func stalledClientIsDropped() async throws {
-        try await TestDatabase.make(.sqlite).run { fixture in
-            var logger = Logger(label: "stalled")
-            logger.logLevel = .warning
-            let composition = try await Composition.make(timelapserConfiguration(fixture), logger: logger)
-            let router = Router(context: AppRequestContext.self)
-            EventsController(services: composition.apiServices, clientBuffer: 64).addRoutes(to: router.group("api"))
-            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                  services: composition.infrastructureServices, logger: logger)
-            try await app.test(.live) { client in
-                await afterShutdown {
-                    let stalled = try StalledClient(port: try #require(client.port))
-                    // The preamble is written once the stream is subscribed; from here on the client reads nothing.
-                    #expect(stalled.readUntil(SSEFraming.preamble, timeout: .seconds(20)))
-                    // Far more than a socket's buffers hold: 20,000 events of about 2 KB.
-                    let failure = String(repeating: "x", count: 2000)
-                    let count = 20_000
-                    for i in 0..<count {
-                        await composition.events.publish(.thumbnailJobFailed(ThumbnailJobFailed(
-                            jobId: Int64(i), imageId: 1, error: failure, willRetry: false, retryCount: 0)))
-                    }
-                    let (bytes, ended) = stalled.readToEnd(timeout: .seconds(90))
-                    #expect(ended, "the stalled client's stream never ended")
-                    #expect(bytes < count * 4000 / 2, "the stalled client was sent \(bytes) bytes: nothing was dropped")
-                    // The server goes on serving: a new client gets the next event.
-                    let reader = try await EventStreamClient(port: try #require(client.port))
-                    defer { reader.close() }
-                    await composition.events.publish(.cameraDeleted(CameraDeleted(cameraId: 7)))
-                    #expect(await reader.next(timeout: .seconds(20)) { $0.type == "camera_deleted" }?.event == .cameraDeleted(CameraDeleted(cameraId: 7)))
-                }
-            }.get()
+        try await withEventsController({ EventsController(services: $0, clientBuffer: 64) }) { client, events in
+            let stalled = try StalledClient(port: try #require(client.port))
+            // The preamble is written once the stream is subscribed; from here on the client reads nothing.
+            #expect(stalled.readUntil(SSEFraming.preamble, timeout: .seconds(20)))
+            // Far more than a socket's buffers hold: 20,000 events of about 2 KB.
+            let failure = String(repeating: "x", count: 2000)
+            let count = 20_000
+            for i in 0..<count {
+                await events.publish(.thumbnailJobFailed(ThumbnailJobFailed(
+                    jobId: Int64(i), imageId: 1, error: failure, willRetry: false, retryCount: 0)))
+            }
+            let (bytes, ended) = stalled.readToEnd(timeout: .seconds(90))
+            #expect(ended, "the stalled client's stream never ended")
+            #expect(bytes < count * 4000 / 2, "the stalled client was sent \(bytes) bytes: nothing was dropped")
+            // The server goes on serving: a new client gets the next event.
+            let reader = try await EventStreamClient(port: try #require(client.port))
+            defer { reader.close() }
+            await events.publish(.cameraDeleted(CameraDeleted(cameraId: 7)))
+            #expect(await reader.next(timeout: .seconds(20)) { $0.type == "camera_deleted" }?.event == .cameraDeleted(CameraDeleted(cameraId: 7)))
         }
+    }
+}
+
+/// Serves `EventsController` alone, built by `controller` (a short heartbeat, a small client buffer), on the real
+/// composition's bus; `body` gets the client and the bus to publish on.
+func withEventsController(_ controller: @escaping @Sendable (APIServices) -> EventsController,
+                          _ body: @escaping @Sendable (any TestClientProtocol, EventBus) async throws -> Void) async throws {
+    try await TestDatabase.make(.sqlite).run { fixture in
+        var logger = Logger(label: "events")
+        logger.logLevel = .warning
+        let composition = try await Composition.make(timelapserConfiguration(fixture), logger: logger)
+        let router = Router(context: AppRequestContext.self)
+        controller(composition.apiServices).addRoutes(to: router.group("api"))
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              services: composition.infrastructureServices, logger: logger)
+        try await app.test(.live) { client in
+            await afterShutdown { try await body(client, composition.events) }
+        }.get()
     }
 }
