@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .target(
@@ -123,6 +124,17 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Videos",
+            dependencies: [
+                "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .target(
             name: "Dashboard",
             resources: [.copy("Resources")]
         ),
@@ -130,7 +142,7 @@ let package = Package(
             name: "HTTPAPI",
             dependencies: [
                 "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs", "Catalog",
-                "Maintenance", "ImageServing", "Dashboard",
+                "Maintenance", "ImageServing", "Videos", "Dashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -150,7 +162,7 @@ let package = Package(
             name: "timelapser",
             dependencies: [
                 "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs", "Catalog",
-                "CameraCapture", "Maintenance", "ImageServing", "HTTPAPI", "Benchmarks",
+                "CameraCapture", "Maintenance", "ImageServing", "Videos", "HTTPAPI", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

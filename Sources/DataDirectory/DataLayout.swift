@@ -25,6 +25,25 @@ public struct DataLayout: Sendable {
         "\(timelapseDirectory(cameraId: cameraId, timelapseId: timelapseId))/frames"
     }
 
+    /// `…/timelapse-{t}/videos`: rendered videos and their posters, written only by the Videos module.
+    public static func videosDirectory(cameraId: Int64, timelapseId: Int64) -> String {
+        "\(timelapseDirectory(cameraId: cameraId, timelapseId: timelapseId))/videos"
+    }
+
+    /// `videos/{name}_v{NN}.mp4`: a render's file, the version counting up per name.
+    public static func videoPath(cameraId: Int64, timelapseId: Int64, name: String, version: Int) -> String {
+        "\(videosDirectory(cameraId: cameraId, timelapseId: timelapseId))/\(name)_v\(String(format: "%02d", version)).mp4"
+    }
+
+    /// The poster JPEG beside a video file (`{name}_v{NN}.jpg`).
+    public static func posterPath(forVideoPath videoPath: String) -> String {
+        (videoPath.hasSuffix(".mp4") ? String(videoPath.dropLast(4)) : videoPath) + ".jpg"
+    }
+
+    /// Where renders write before their file is complete (`tmp/renders`, on the data volume so the final rename is
+    /// atomic): a render that is cancelled, fails or dies never leaves a partial file in `videos/`.
+    public var renderScratchDirectory: String { root + "/tmp/renders" }
+
     /// The folder a variant kind lives in, inside a timelapse folder.
     public static func variantFolderName(_ kind: VariantKind) -> String { kind == .thumbnail ? "thumbnails" : "smalls" }
 

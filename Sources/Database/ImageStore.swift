@@ -114,10 +114,11 @@ public enum ImageStore {
     }
 
     /// Several variant changes of one image in one read and two writes (the worker's commit of a job):
-    /// each column set (generation bumped) or cleared, the timelapse's counts and bytes adjusted by the net change.
+    /// each column set (generation bumped) or cleared, the timelapse's counts and bytes adjusted by the net change;
+    /// `meanLuma`, measured from the new thumbnail, is stored with them (video deflicker plans with it).
     @discardableResult
     public static func applyVariants(
-        _ db: DatabaseConnection, imageId: Int64, _ changes: [(kind: VariantKind, new: StoredVariant?)]
+        _ db: DatabaseConnection, imageId: Int64, _ changes: [(kind: VariantKind, new: StoredVariant?)], meanLuma: Double? = nil
     ) async throws -> ImageRecord? {
         guard let before = try await fetchOne(db, id: imageId) else { return nil }
         var assignments: [SQLQueryString] = []
@@ -139,6 +140,7 @@ public enum ImageStore {
                     """)
             }
         }
+        if let meanLuma { assignments.append("mean_luma = \(bind: meanLuma)") }
         guard !assignments.isEmpty else { return before }
         let updated = try await db.raw("""
             UPDATE images SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: imageId) RETURNING *

@@ -32,7 +32,7 @@ public enum SchemaMigrator {
 }
 
 enum Schema {
-    static let migrations: [Migration] = [initial, maintenanceIndexes, notificationOutbox]
+    static let migrations: [Migration] = [initial, maintenanceIndexes, notificationOutbox, videos]
 
     static let initial = Migration(id: "0001_initial", statements: [
         """
@@ -182,5 +182,63 @@ extension Schema {
         )
         """,
         "CREATE INDEX idx_notification_outbox_created ON notification_outbox(created_at)",
+    ])
+}
+
+extension Schema {
+    /// Rendered videos as persistent jobs (the first schema's `videos` table was never written, so it is replaced),
+    /// each frame's mean luma (deflicker plans with it), and per-timelapse render automation with a record of
+    /// every trigger that fired, so that none fires twice.
+    static let videos = Migration(id: "0004_videos", statements: [
+        "DROP TABLE videos",
+        """
+        CREATE TABLE videos (
+            id \(PortableType.identity),
+            timelapse_id BIGINT NOT NULL REFERENCES timelapses(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            file_path TEXT NOT NULL,
+            poster_path TEXT,
+            status TEXT NOT NULL CHECK (status IN ('queued', 'rendering', 'completed', 'failed', 'cancelled')),
+            origin TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            cancel_requested BOOLEAN NOT NULL DEFAULT FALSE,
+            frames_total INTEGER NOT NULL DEFAULT 0,
+            frames_done INTEGER NOT NULL DEFAULT 0,
+            render_fps DOUBLE PRECISION,
+            eta_seconds DOUBLE PRECISION,
+            frame_count INTEGER,
+            first_frame_at \(PortableType.timestamp),
+            last_frame_at \(PortableType.timestamp),
+            fps DOUBLE PRECISION,
+            duration_seconds DOUBLE PRECISION,
+            size_bytes BIGINT,
+            codec TEXT,
+            width INTEGER,
+            height INTEGER,
+            error_message TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            locked_by TEXT,
+            lease_until \(PortableType.timestamp),
+            created_at \(PortableType.timestamp) NOT NULL,
+            started_at \(PortableType.timestamp),
+            completed_at \(PortableType.timestamp),
+            render_ms INTEGER
+        )
+        """,
+        "CREATE UNIQUE INDEX idx_videos_version ON videos(timelapse_id, name, version)",
+        "CREATE INDEX idx_videos_timelapse ON videos(timelapse_id, id)",
+        "CREATE INDEX idx_videos_status ON videos(status, id)",
+        "ALTER TABLE images ADD COLUMN mean_luma DOUBLE PRECISION",
+        "ALTER TABLE timelapses ADD COLUMN video_automation TEXT",
+        """
+        CREATE TABLE video_automation_fires (
+            timelapse_id BIGINT NOT NULL REFERENCES timelapses(id) ON DELETE CASCADE,
+            trigger_key TEXT NOT NULL,
+            video_id BIGINT,
+            fired_at \(PortableType.timestamp) NOT NULL,
+            PRIMARY KEY (timelapse_id, trigger_key)
+        )
+        """,
     ])
 }

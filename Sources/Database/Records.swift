@@ -98,3 +98,96 @@ public struct RegenerationSessionRecord: Codable, Sendable, Equatable {
     public var startedAt: Date
     public var finishedAt: Date?
 }
+
+/// A row of `videos`: one render of a timelapse, from queued to its file. `settings` is the render settings' JSON.
+public struct VideoRecord: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var timelapseId: Int64
+    public var name: String
+    public var version: Int
+    public var filePath: String
+    public var posterPath: String?
+    public var status: VideoStatus
+    public var origin: VideoOrigin
+    public var settings: String
+    public var cancelRequested: Bool
+    public var framesTotal: Int
+    public var framesDone: Int
+    public var renderFps: Double?
+    public var etaSeconds: Double?
+    public var frameCount: Int?
+    public var firstFrameAt: Date?
+    public var lastFrameAt: Date?
+    public var fps: Double?
+    public var durationSeconds: Double?
+    public var sizeBytes: Int64?
+    public var codec: String?
+    public var width: Int?
+    public var height: Int?
+    public var errorMessage: String?
+    public var attempts: Int
+    public var lockedBy: String?
+    public var leaseUntil: Date?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var completedAt: Date?
+    public var renderMs: Int?
+}
+
+/// A frame as a render plans with it: where it is, when it was taken, and its brightness.
+public struct RenderFrameRecord: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var filePath: String
+    public var capturedAt: Date
+    public var dayNumber: Int
+    public var width: Int
+    public var height: Int
+    /// Mean luma (0–255) of the frame's thumbnail; nil until its thumbnail is (re)made.
+    public var meanLuma: Double?
+
+    public init(id: Int64, filePath: String, capturedAt: Date, dayNumber: Int, width: Int, height: Int, meanLuma: Double?) {
+        self.id = id
+        self.filePath = filePath
+        self.capturedAt = capturedAt
+        self.dayNumber = dayNumber
+        self.width = width
+        self.height = height
+        self.meanLuma = meanLuma
+    }
+}
+
+/// What a finished render wrote, as its row records it.
+public struct RenderedVideo: Sendable, Equatable {
+    public var posterPath: String?
+    public var frameCount: Int
+    public var firstFrameAt: Date?
+    public var lastFrameAt: Date?
+    public var fps: Double
+    public var durationSeconds: Double
+    public var sizeBytes: Int64
+    public var codec: String
+    public var width: Int
+    public var height: Int
+    public var renderMs: Int
+
+    public init(posterPath: String?, frameCount: Int, firstFrameAt: Date?, lastFrameAt: Date?, fps: Double,
+                durationSeconds: Double, sizeBytes: Int64, codec: String, width: Int, height: Int, renderMs: Int) {
+        self.posterPath = posterPath
+        self.frameCount = frameCount
+        self.firstFrameAt = firstFrameAt
+        self.lastFrameAt = lastFrameAt
+        self.fps = fps
+        self.durationSeconds = durationSeconds
+        self.sizeBytes = sizeBytes
+        self.codec = codec
+        self.width = width
+        self.height = height
+        self.renderMs = renderMs
+    }
+}
+
+/// A timelapse with its render automation (JSON), for the automation scheduler.
+public struct AutomatedTimelapse: Sendable, Equatable {
+    public var timelapse: TimelapseRecord
+    public var automation: String
+}

@@ -9,6 +9,7 @@ import Logging
 import Maintenance
 import ThumbnailJobs
 import TimelapserCore
+import Videos
 
 /// An error answer: status, message and details, written as the envelope of docs/API.md.
 public struct APIError: Error, Sendable {
@@ -36,6 +37,7 @@ public struct APIError: Error, Sendable {
         case let error as APIError: return error
         case let error as CatalogError: return from(catalog: error)
         case let error as MaintenanceError: return from(maintenance: error)
+        case let error as VideoError: return from(video: error)
         case let error as SettingsValidationError:
             return APIError(.unprocessableContent, "Invalid setting \(error.field): \(error.message)",
                             details: ["field": .string(error.field)])
@@ -48,6 +50,18 @@ public struct APIError: Error, Sendable {
             default: return APIError(error.status, error.body ?? error.status.reasonPhrase)
             }
         default: return nil
+        }
+    }
+
+    static func from(video error: VideoError) -> APIError {
+        switch error {
+        case .timelapseNotFound(let id): APIError(.notFound, "Timelapse not found", details: ["timelapse_id": .int(Int(id))])
+        case .videoNotFound(let id): APIError(.notFound, "Video not found", details: ["video_id": .int(Int(id))])
+        case .noFrames: APIError(.unprocessableContent, "No frames match these settings", details: ["field": .string("frames")])
+        case .notCompleted(let status): APIError(.notFound, "The video has no file: it is \(status.rawValue)",
+                                                 details: ["status": .string(status.rawValue)])
+        case .alreadyFinal(let status): APIError(.conflict, "The video is already \(status.rawValue)",
+                                                 details: ["status": .string(status.rawValue)])
         }
     }
 

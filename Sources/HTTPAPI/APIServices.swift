@@ -6,6 +6,7 @@ import ImageServing
 import Maintenance
 import ThumbnailJobs
 import TimelapserCore
+import Videos
 
 /// Everything the routes call, built once by the composition root.
 public struct APIServices: Sendable {
@@ -21,12 +22,15 @@ public struct APIServices: Sendable {
     public var events: EventBus
     public var resolver: ImageVariantResolver
     public var maintenance: ThumbnailMaintenance
+    public var videos: VideoService
+    public var layout: DataLayout
     public var apiToken: String?
 
     public init(engine: DatabaseEngine, cameras: CameraService, timelapses: TimelapseService, frames: FrameService,
                 ingest: FrameIngest, settings: SettingsService, queue: ThumbnailJobQueue, disk: DiskGuard,
                 performance: ThumbnailPerformanceService, events: EventBus,
-                resolver: ImageVariantResolver, maintenance: ThumbnailMaintenance, apiToken: String?) {
+                resolver: ImageVariantResolver, maintenance: ThumbnailMaintenance, videos: VideoService, layout: DataLayout,
+                apiToken: String?) {
         self.engine = engine
         self.cameras = cameras
         self.timelapses = timelapses
@@ -39,6 +43,8 @@ public struct APIServices: Sendable {
         self.events = events
         self.resolver = resolver
         self.maintenance = maintenance
+        self.videos = videos
+        self.layout = layout
         self.apiToken = apiToken
     }
 }

@@ -111,7 +111,7 @@ struct ImageResponder {
         }
     }
 
-    private static func respond(headers: HTTPFields, size: Int64, request: Request, head: Bool,
+    static func respond(headers: HTTPFields, size: Int64, request: Request, head: Bool,
                                 body: (ClosedRange<Int64>) async throws -> ResponseBody) async throws -> Response {
         var headers = headers
         switch outcome(headers: headers, size: size, request: request) {

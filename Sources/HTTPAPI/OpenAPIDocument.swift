@@ -21,7 +21,7 @@ enum OpenAPIDocument {
     static let errors: [Int: String] = [400: "Malformed request", 401: "Missing or wrong API token", 500: "Internal error"]
 
     /// Every documented operation; each capability keeps its own list in its own file.
-    static var operations: [APIOperation] { coreOperations + servingOperations + maintenanceOperations }
+    static var operations: [APIOperation] { coreOperations + servingOperations + maintenanceOperations + videoOperations }
 
     static let coreOperations: [APIOperation] = [
         APIOperation(method: "get", path: "/api/health", summary: "Server, database, queue and data-volume health", tag: "operations",

@@ -18,6 +18,7 @@ public func buildRouter(_ services: APIServices) -> Router<AppRequestContext> {
     ThumbnailJobsController(services: services).addRoutes(to: api)
     ImageServingController(services: services).addRoutes(to: api)
     MaintenanceController(services: services).addRoutes(to: api)
+    VideoController(services: services).addRoutes(to: api)
     OpenAPIController().addRoutes(to: api)
     DashboardController(assets: DashboardAssets()).addRoutes(to: router)
     MetricsController(services: services).addRoutes(to: router)

@@ -87,10 +87,13 @@ public struct GeneratedVariants: Sendable {
     public let thumbnail: EncodedImage
     /// `nil` when no small was requested.
     public let small: EncodedImage?
+    /// Mean luma (0–255) of the thumbnail's pixels: what video deflicker plans with, measured while they are in memory.
+    public let meanLuma: Double
 
-    public init(thumbnail: EncodedImage, small: EncodedImage?) {
+    public init(thumbnail: EncodedImage, small: EncodedImage?, meanLuma: Double) {
         self.thumbnail = thumbnail
         self.small = small
+        self.meanLuma = meanLuma
     }
 }
 

@@ -75,7 +75,7 @@ public struct VariantGenerator: Sendable {
         let first = decoded.image.resized420(width: tw, height: th).oriented(probe.orientation)
         let firstEncoded = try Codec.encode(first, quality: largest.quality)
         guard small != nil else {
-            return GeneratedVariants(thumbnail: firstEncoded, small: nil)
+            return GeneratedVariants(thumbnail: firstEncoded, small: nil, meanLuma: VideoFrameDecoder.meanLuma(first.y))
         }
         let t = thumbnail.fittedSize(width: first.width, height: first.height)
         var source = first
@@ -84,7 +84,8 @@ public struct VariantGenerator: Sendable {
             source = source.halved()
         }
         let thumb = source.resized420(width: t.width, height: t.height)
-        return GeneratedVariants(thumbnail: try Codec.encode(thumb, quality: thumbnail.quality), small: firstEncoded)
+        return GeneratedVariants(thumbnail: try Codec.encode(thumb, quality: thumbnail.quality), small: firstEncoded,
+                                 meanLuma: VideoFrameDecoder.meanLuma(thumb.y))
     }
 }
 

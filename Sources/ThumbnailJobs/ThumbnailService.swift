@@ -116,7 +116,7 @@ public struct ThumbnailService: Sendable {
                 changes.append((.small, nil))
                 cleared.append(path)
             }
-            let row = try await ImageStore.applyVariants(db, imageId: image.id, changes)
+            let row = try await ImageStore.applyVariants(db, imageId: image.id, changes, meanLuma: written.meanLuma)
             if plan.clearOtherSmalls {
                 for other in try await ImageStore.fetchWithSmalls(db, timelapseId: image.timelapseId, excluding: image.id) {
                     try await ImageStore.applyVariant(db, imageId: other.id, kind: .small, to: nil)
@@ -133,6 +133,7 @@ public struct ThumbnailService: Sendable {
     struct Written: Sendable {
         var thumbnail: StoredVariant
         var small: StoredVariant?
+        var meanLuma: Double
     }
 
     /// Blocking: one decode, both variants, atomic writes under the names derived from the stored frame name.
@@ -159,7 +160,8 @@ public struct ThumbnailService: Sendable {
                 try AtomicFile.write(made.bytes, to: smallPath, owner: owner)
                 small = StoredVariant(path: smallRelative, size: Int64(made.bytes.count))
             }
-            return Written(thumbnail: StoredVariant(path: thumbRelative, size: Int64(variants.thumbnail.bytes.count)), small: small)
+            return Written(thumbnail: StoredVariant(path: thumbRelative, size: Int64(variants.thumbnail.bytes.count)), small: small,
+                           meanLuma: variants.meanLuma)
         } catch {
             throw error.isOutOfSpace ? GenerationError.diskFull(error.message) : GenerationError.writeFailed(error.message)
         }

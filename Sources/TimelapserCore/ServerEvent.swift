@@ -22,6 +22,11 @@ public enum ServerEvent: Sendable, Equatable {
     case timelapseDeleted(TimelapseDeleted)
     case cameraDeleted(CameraDeleted)
     case diskLow(DiskLow)
+    case videoQueued(VideoQueued)
+    case videoRenderProgress(VideoRenderProgress)
+    case videoCompleted(VideoCompleted)
+    case videoFailed(VideoEnded)
+    case videoCancelled(VideoEnded)
 
     /// The `event:` name of each case on the SSE stream.
     public enum Kind: String, Sendable, CaseIterable, Codable {
@@ -41,6 +46,11 @@ public enum ServerEvent: Sendable, Equatable {
         case timelapseDeleted = "timelapse_deleted"
         case cameraDeleted = "camera_deleted"
         case diskLow = "disk_low"
+        case videoQueued = "video_queued"
+        case videoRenderProgress = "video_render_progress"
+        case videoCompleted = "video_completed"
+        case videoFailed = "video_failed"
+        case videoCancelled = "video_cancelled"
     }
 
     public var kind: Kind {
@@ -61,6 +71,11 @@ public enum ServerEvent: Sendable, Equatable {
         case .timelapseDeleted: .timelapseDeleted
         case .cameraDeleted: .cameraDeleted
         case .diskLow: .diskLow
+        case .videoQueued: .videoQueued
+        case .videoRenderProgress: .videoRenderProgress
+        case .videoCompleted: .videoCompleted
+        case .videoFailed: .videoFailed
+        case .videoCancelled: .videoCancelled
         }
     }
 
@@ -84,6 +99,10 @@ public enum ServerEvent: Sendable, Equatable {
         case .timelapseDeleted(let p): bytes = try? encoder.encode(p)
         case .cameraDeleted(let p): bytes = try? encoder.encode(p)
         case .diskLow(let p): bytes = try? encoder.encode(p)
+        case .videoQueued(let p): bytes = try? encoder.encode(p)
+        case .videoRenderProgress(let p): bytes = try? encoder.encode(p)
+        case .videoCompleted(let p): bytes = try? encoder.encode(p)
+        case .videoFailed(let p), .videoCancelled(let p): bytes = try? encoder.encode(p)
         }
         return bytes.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
@@ -109,6 +128,11 @@ public enum ServerEvent: Sendable, Equatable {
         case .timelapseDeleted: self = .timelapseDeleted(try decoder.decode(TimelapseDeleted.self, from: bytes))
         case .cameraDeleted: self = .cameraDeleted(try decoder.decode(CameraDeleted.self, from: bytes))
         case .diskLow: self = .diskLow(try decoder.decode(DiskLow.self, from: bytes))
+        case .videoQueued: self = .videoQueued(try decoder.decode(VideoQueued.self, from: bytes))
+        case .videoRenderProgress: self = .videoRenderProgress(try decoder.decode(VideoRenderProgress.self, from: bytes))
+        case .videoCompleted: self = .videoCompleted(try decoder.decode(VideoCompleted.self, from: bytes))
+        case .videoFailed: self = .videoFailed(try decoder.decode(VideoEnded.self, from: bytes))
+        case .videoCancelled: self = .videoCancelled(try decoder.decode(VideoEnded.self, from: bytes))
         }
     }
 

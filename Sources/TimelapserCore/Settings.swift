@@ -14,6 +14,8 @@ public struct Settings: Sendable, Equatable, Codable {
     public var maxSourcePixels = 100_000_000
     public var maxUploadBytes = 52_428_800
     public var timezone = "UTC"
+    /// Video renders one worker process runs at once.
+    public var maxConcurrentRenders = 1
     /// Free space kept on the data volume: below it captures are refused (507) and thumbnail work waits. nil:
     /// 1 GiB or 2 % of the volume, whichever is smaller.
     @AlwaysPresent public var minFreeDiskBytes: Int? = nil
@@ -33,6 +35,7 @@ public struct Settings: Sendable, Equatable, Codable {
         case maxSourcePixels = "max_source_pixels"
         case maxUploadBytes = "max_upload_bytes"
         case timezone
+        case maxConcurrentRenders = "max_concurrent_renders"
         case minFreeDiskBytes = "min_free_disk_bytes"
     }
 
@@ -60,6 +63,11 @@ public enum SmallGenerationMode: String, Sendable, Codable, CaseIterable {
 public struct SettingsValidationError: Error, Sendable, Equatable {
     public var field: String
     public var message: String
+
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
 }
 
 
@@ -108,6 +116,7 @@ extension Settings {
                     throw SettingsValidationError(field: key, message: "must be an IANA time zone such as UTC or Europe/Paris")
                 }
                 next.timezone = text
+            case .maxConcurrentRenders: next.maxConcurrentRenders = try int(value, key, 1...16)
             case .minFreeDiskBytes:
                 if case .null = value {
                     next.minFreeDiskBytes = nil

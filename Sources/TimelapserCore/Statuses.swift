@@ -43,3 +43,22 @@ public enum RegenerationStatus: String, Sendable, Codable, CaseIterable {
     case completed
     case cancelled
 }
+
+/// Where a video render is in its life: `completed`, `failed` and `cancelled` are final.
+public enum VideoStatus: String, Sendable, Codable, CaseIterable {
+    case queued
+    case rendering
+    case completed
+    case failed
+    case cancelled
+
+    public var isFinal: Bool { self == .completed || self == .failed || self == .cancelled }
+}
+
+/// What asked for a video: a user, or one of a timelapse's automation triggers.
+public enum VideoOrigin: String, Sendable, Codable, CaseIterable {
+    case manual
+    case onCompletion = "on_completion"
+    case daily
+    case milestone
+}

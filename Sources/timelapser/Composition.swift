@@ -13,6 +13,7 @@ import Maintenance
 import ServiceLifecycle
 import ThumbnailJobs
 import TimelapserCore
+import Videos
 
 /// What a process is, for the events it shares with others.
 enum ProcessRole: Sendable {
@@ -39,6 +40,8 @@ struct Composition: Sendable {
     let maintenance: ThumbnailMaintenance
     let resolver: ImageVariantResolver
     let rejections: RejectedFrameCounter
+    let videos: VideoService
+    let renderer: VideoRenderer
     let apiServices: APIServices
     let logger: Logger
 
@@ -66,6 +69,8 @@ struct Composition: Sendable {
         let resolver = ImageVariantResolver(database: database, layout: layout, settings: settings, queue: queue,
                                             events: events, logger: logger)
         let rejections = RejectedFrameCounter()
+        let videos = VideoService(database: database, layout: layout, settings: settings, events: events, logger: logger)
+        let renderer = VideoRenderer(layout: layout, pool: RenderDecodePool(), logger: logger)
         let apiServices = APIServices(
             engine: database.engine,
             cameras: CameraService(database: database, layout: layout, events: events, rejections: rejections),
@@ -73,18 +78,28 @@ struct Composition: Sendable {
             frames: FrameService(database: database, layout: layout, events: events),
             ingest: ingest, settings: settings, queue: queue, disk: disk,
             performance: ThumbnailPerformanceService(database: database, settings: settings), events: events,
-            resolver: resolver, maintenance: maintenance, apiToken: configuration.apiToken)
+            resolver: resolver, maintenance: maintenance, videos: videos, layout: layout, apiToken: configuration.apiToken)
         return Composition(
             configuration: configuration, database: database, events: events, relay: relay, listensToOtherProcesses: listens,
             settings: settings, queue: queue,
             thumbnails: thumbnails, disk: disk, ingest: ingest, maintenance: maintenance, resolver: resolver, rejections: rejections,
-            apiServices: apiServices, logger: logger)
+            videos: videos, renderer: renderer, apiServices: apiServices, logger: logger)
     }
 
     /// The thumbnail worker of this process.
     var worker: ThumbnailWorker {
         ThumbnailWorker(queue: queue, thumbnails: thumbnails, settings: settings, events: events, disk: disk, layout: configuration.layout,
                         concurrency: configuration.workers, logger: logger)
+    }
+
+    /// The video render worker of this process.
+    var renderWorker: RenderWorker {
+        RenderWorker(videos: videos, renderer: renderer, leaseDuration: .seconds(configuration.jobLeaseSeconds), logger: logger)
+    }
+
+    /// Fires each timelapse's render automation.
+    var videoAutomation: VideoAutomationScheduler {
+        VideoAutomationScheduler(videos: videos, interval: .seconds(configuration.automationIntervalSeconds), logger: logger)
     }
 
     /// Wakes this process's worker when another process queues a job (PostgreSQL NOTIFY).
@@ -112,6 +127,8 @@ struct Composition: Sendable {
         services.append(resolver.cacheInvalidation)
         if let listener = jobNotificationListener { services.append(listener) }
         services.append(worker)
+        services.append(renderWorker)
+        services.append(videoAutomation)
         services.append(captureScheduler)
         services.append(RegenerationMonitor(maintenance: maintenance))
         return services

@@ -21,9 +21,11 @@ struct StorageOptions: ParsableArguments {
         guard (2...3600).contains(lease) else { throw ValidationError("TIMELAPSER_JOB_LEASE_SECONDS must be 2-3600") }
         let decodeMegabytes = Int(environment["TIMELAPSER_DECODE_MEMORY_MB"] ?? "") ?? AppConfiguration.defaultDecodeMemoryMB
         guard (64...1_048_576).contains(decodeMegabytes) else { throw ValidationError("TIMELAPSER_DECODE_MEMORY_MB must be 64-1048576") }
+        let automation = Int(environment["TIMELAPSER_AUTOMATION_INTERVAL_SECONDS"] ?? "") ?? 5
+        guard (1...3600).contains(automation) else { throw ValidationError("TIMELAPSER_AUTOMATION_INTERVAL_SECONDS must be 1-3600") }
         return AppConfiguration(host: "127.0.0.1", port: 8080, layout: layout, database: location,
                                 workers: ProcessInfo.processInfo.activeProcessorCount, apiToken: nil, jobLeaseSeconds: lease,
-                                decodeMemoryBytes: decodeMegabytes << 20)
+                                automationIntervalSeconds: automation, decodeMemoryBytes: decodeMegabytes << 20)
     }
 }
 
@@ -72,6 +74,8 @@ struct AppConfiguration: Sendable {
     var apiToken: String?
     /// How long a claimed job is held without a heartbeat before another worker may take it over.
     var jobLeaseSeconds: Int = 30
+    /// How often render automation looks for triggers that are due.
+    var automationIntervalSeconds: Int = 5
     /// What all decodes of the process may hold at once (ingest checks and thumbnail jobs together).
     var decodeMemoryBytes: Int = AppConfiguration.defaultDecodeMemoryMB << 20
 
