@@ -222,6 +222,10 @@ let package = Package(
                            "TestSupport"]
         ),
         .testTarget(
+            name: "VideosTests",
+            dependencies: ["Videos", "Database", "Imaging", "TimelapserCore", "TestSupport"]
+        ),
+        .testTarget(
             name: "HTTPAPITests",
             dependencies: [
                 "HTTPAPI", "Database", "DataDirectory", "ThumbnailJobs", "Catalog", "CameraCapture", "Maintenance",

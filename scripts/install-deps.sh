@@ -2,7 +2,7 @@
 # Installs the Debian packages Timelapser needs when any is missing. Usage: install-deps.sh [run|test|bench]
 set -euo pipefail
 purpose="${1:-run}"
-packages=(libvips-dev libturbojpeg0-dev pkg-config)
+packages=(libvips-dev libturbojpeg0-dev pkg-config fonts-dejavu-core)
 case "$purpose" in
   run) packages+=(ffmpeg) ;;
   # The capture tests grab from a real RTSP server (GStreamer through python3-gi) with ffmpeg; the dashboard

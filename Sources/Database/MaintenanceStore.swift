@@ -35,6 +35,8 @@ public struct VariantTotals: Sendable, Equatable {
     public var frameBytes: Int64 = 0
     public var thumbnailBytes: Int64 = 0
     public var smallBytes: Int64 = 0
+    /// Bytes of completed videos.
+    public var videoBytes: Int64 = 0
     public init() {}
 }
 
@@ -155,6 +157,7 @@ public enum MaintenanceStore {
         totals.frameBytes = try row.decode(column: "frame_bytes", as: Int64.self)
         totals.thumbnailBytes = try row.decode(column: "thumbnail_bytes", as: Int64.self)
         totals.smallBytes = try row.decode(column: "small_bytes", as: Int64.self)
+        totals.videoBytes = try await VideoStore.totalBytes(db, timelapseId: timelapseId)
         return totals
     }
 

@@ -50,7 +50,7 @@ public enum VideoStore {
     public static func totalBytes(_ db: DatabaseConnection, timelapseId: Int64? = nil) async throws -> Int64 {
         let filter: SQLQueryString = timelapseId.map { "AND timelapse_id = \(bind: $0)" } ?? ""
         let row = try await db.raw("""
-            SELECT COALESCE(SUM(size_bytes), 0) AS bytes FROM videos WHERE status = 'completed' \(filter)
+            SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) AS bytes FROM videos WHERE status = 'completed' \(filter)
             """).first()
         return try row?.decode(column: "bytes", as: Int64.self) ?? 0
     }

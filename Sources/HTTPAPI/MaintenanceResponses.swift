@@ -28,6 +28,7 @@ public struct DiskUsageResponse: Encodable, Sendable {
     var smallsMb: Double
     var thumbnailsBytes: Int64
     var smallsBytes: Int64
+    var videosBytes: Int64
     var framesBytes: Int64?
 
     init(_ totals: VariantTotals, withFrames: Bool) {
@@ -35,6 +36,7 @@ public struct DiskUsageResponse: Encodable, Sendable {
         smallsMb = megabytes(totals.smallBytes)
         thumbnailsBytes = totals.thumbnailBytes
         smallsBytes = totals.smallBytes
+        videosBytes = totals.videoBytes
         framesBytes = withFrames ? totals.frameBytes : nil
     }
 }

@@ -21,6 +21,7 @@ import TimelapserCore
 /// - `timelapser_images`, `timelapser_frame_bytes` — frames stored
 /// - `timelapser_captures_total{result}`, `timelapser_capture_rejections_total{reason}` — frames ingested
 /// - `timelapser_regeneration_active` — 1 while a regenerate-all session runs
+/// - `timelapser_videos{status}`, `timelapser_video_bytes` — video renders by status, bytes of completed videos
 struct MetricsController {
     let services: APIServices
     let registry: PrometheusCollectorRegistry
@@ -58,6 +59,11 @@ struct MetricsController {
         let stats = try await services.maintenance.statistics.system()
         gauge("images", "Frames stored").set(Double(stats.totals.images))
         gauge("frame_bytes", "Bytes of stored frames").set(Double(stats.totals.frameBytes))
+        gauge("video_bytes", "Bytes of completed videos").set(Double(stats.totals.videoBytes))
+        let videos = try await services.videos.counts()
+        for status in VideoStatus.allCases {
+            gauge("videos", "Video renders by status", [("status", status.rawValue)]).set(Double(videos[status] ?? 0))
+        }
         for (variant, files, bytes, orphans) in [
             ("thumbnail", stats.totals.thumbnails, stats.totals.thumbnailBytes, stats.orphanedThumbnails),
             ("small", stats.totals.smalls, stats.totals.smallBytes, stats.orphanedSmalls),

@@ -26,8 +26,10 @@ struct OverlayCaptions {
         }
     }
 
-    /// The SubRip document for `texts` at `fps`.
-    static func subRip(texts: [String], fps: Double) -> String {
+    /// The SubRip document for `texts` at `fps`; with `alignment` (numeric-keypad layout), each cue starts with an
+    /// `{\anN}` tag, which places it there whatever libass makes of the style's `Alignment` (it reads a forced
+    /// `Alignment` of a SubRip track the legacy SSA way, where 7 is top right).
+    static func subRip(texts: [String], fps: Double, alignment: Int? = nil) -> String {
         func stamp(_ frame: Int) -> String {
             let ms = Int((Double(frame) * 1000 / fps).rounded(.down))
             return String(format: "%02d:%02d:%02d,%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
@@ -38,17 +40,19 @@ struct OverlayCaptions {
         while start < texts.count {
             var end = start + 1
             while end < texts.count && texts[end] == texts[start] { end += 1 }
-            out += "\(cue)\n\(stamp(start)) --> \(stamp(end))\n\(texts[start])\n\n"
+            let tag = alignment.map { "{\\an\($0)}" } ?? ""
+            out += "\(cue)\n\(stamp(start)) --> \(stamp(end))\n\(tag)\(texts[start])\n\n"
             cue += 1
             start = end
         }
         return out
     }
 
-    /// Style for libass: size relative to the frame height (its script is 288 units high), outline and shadow.
+    /// Style for libass: size relative to the frame height (its script is 288 units high), outline and shadow. The
+    /// position is not here but in each cue (``subRip(texts:fps:alignment:)``).
     var forceStyle: String {
         "FontName=DejaVu Sans,FontSize=13,PrimaryColour=&H00FFFFFF,OutlineColour=&H00000000,BackColour=&H80000000,"
-            + "BorderStyle=1,Outline=1.2,Shadow=0.6,MarginL=10,MarginR=10,MarginV=8,Alignment=\(position.alignment)"
+            + "BorderStyle=1,Outline=1.2,Shadow=0.6,MarginL=10,MarginR=10,MarginV=8"
     }
 
     /// The `-vf` value reading `fileName` (relative to ffmpeg's working directory, so no path needs escaping).

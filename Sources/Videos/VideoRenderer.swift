@@ -34,7 +34,8 @@ public struct VideoRenderer: Sendable {
         defer { unlink(captionsPath) }
         if let overlay = plan.spec.overlay {
             let captions = OverlayCaptions(content: overlay.content, position: overlay.position)
-            let document = OverlayCaptions.subRip(texts: captions.texts(for: plan, timeZone: timeZone), fps: plan.fps)
+            let document = OverlayCaptions.subRip(texts: captions.texts(for: plan, timeZone: timeZone), fps: plan.fps,
+                                                  alignment: overlay.position.alignment)
             try Data(document.utf8).write(to: URL(fileURLWithPath: captionsPath))
             filter = captions.filter(fileName: captionsName)
         }
