@@ -122,6 +122,13 @@ public struct RenderWorker: Service {
 
     /// Settles a render that threw: cancelled by a user, lost its lease, stopped by shutdown, or failed.
     func ended(_ video: VideoRecord, error: any Error, reason: ActiveRenders.StopReason?) async {
+        // A cancel or a shutdown cancels the render's task, and the database refuses work in a cancelled task: the
+        // end is recorded from a task of its own, which does not inherit the cancellation.
+        let interrupted = Task.isCancelled || error is CancellationError
+        await Task { await record(video, error: error, reason: reason, interrupted: interrupted) }.value
+    }
+
+    private func record(_ video: VideoRecord, error: any Error, reason: ActiveRenders.StopReason?, interrupted: Bool) async {
         do {
             switch reason {
             case .cancelled?:
@@ -130,7 +137,7 @@ public struct RenderWorker: Service {
                 }
             case .leaseLost?:
                 logger.warning("render lost its lease", metadata: ["video_id": "\(video.id)"])
-            case nil where Task.isCancelled || error is CancellationError:
+            case nil where interrupted:
                 try await database.autocommit { try await VideoStore.release($0, workerId: workerId, ids: [video.id]) }
             case nil:
                 let message = (error as? RenderError)?.description ?? "\(error)"
