@@ -170,8 +170,10 @@ public struct RenderWorker: Service {
                 case true?: active.stop(video.id, reason: .cancelled)
                 case false?: break
                 }
-            } catch {
+            } catch where !Task.isCancelled {
                 logger.warning("render heartbeat failed: \(error)", metadata: ["video_id": "\(video.id)"])
+            } catch {
+                return  // the render ended while this beat was in flight
             }
         }
     }
