@@ -2,15 +2,18 @@
 """Dashboard tests in a real browser (headless Chromium through Selenium) against a real server.
 
 The server is the real `timelapser serve` binary on a scratch data directory and SQLite database; frames are real
-JPEGs posted through the API. Set SCREENSHOTS_DIR to also save screenshots of the three pages.
+JPEGs posted through the API; videos are real renders (ffmpeg) that Chromium plays. Set SCREENSHOTS_DIR to also save
+screenshots of the three pages and of the Videos panel.
 """
 import io, json, os, shutil, socket, subprocess, sys, tempfile, time, unittest, urllib.request, urllib.error
 
 from PIL import Image, ImageDraw
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("TIMELAPSER_BIN", os.path.join(ROOT, ".build", "debug", "timelapser"))
@@ -124,12 +127,20 @@ class DashboardTests(unittest.TestCase):
     def open(self, hash_path):
         self.driver.get(self.server.url("/" + hash_path))
 
-    def screenshot(self, name):
+    def screenshot(self, name, element=None):
         folder = os.environ.get("SCREENSHOTS_DIR")
         if folder:
             os.makedirs(folder, exist_ok=True)
             time.sleep(0.5)
-            self.driver.save_screenshot(os.path.join(folder, name))
+            if element is not None:  # all of it: a window tall enough, no toast on top
+                size = self.driver.get_window_size()
+                self.driver.set_window_size(size["width"], 1800)
+                self.driver.execute_script("document.getElementById('toast').classList.remove('show'); arguments[0].scrollIntoView();", element)
+                time.sleep(0.3)
+                element.screenshot(os.path.join(folder, name))
+                self.driver.set_window_size(size["width"], size["height"])
+            else:
+                self.driver.save_screenshot(os.path.join(folder, name))
 
     def card_image_loaded(self, _driver=None):
         return self.driver.execute_script(
@@ -202,6 +213,166 @@ class DashboardTests(unittest.TestCase):
         self.driver.find_element(By.ID, "cleanup-confirm").click()
         self.wait.until(lambda d: "deleted" in d.find_element(By.ID, "maintenance-result").text)
         self.assertFalse(os.path.exists(orphan))
+
+    # ---------- videos ----------
+    def text_of(self, element_id):
+        return self.driver.find_element(By.ID, element_id).text
+
+    def wait_text(self, element_id, needle, timeout=20):
+        WebDriverWait(self.driver, timeout).until(lambda d: needle in d.find_element(By.ID, element_id).text,
+                                                  f"#{element_id} never said {needle!r}")
+
+    def video_card(self, video_id):
+        found = self.driver.find_elements(By.CSS_SELECTOR, f'#videos [data-video="{video_id}"]')
+        return found[0] if found else None
+
+    def video_status(self, video_id):
+        return self.driver.execute_script(
+            "const a = document.querySelector(`#videos [data-video='${arguments[0]}']`); return a ? a.dataset.status : null", video_id)
+
+    def in_card(self, video_id, selector, action=lambda el: el.text):
+        """Finds `selector` in a video's card and applies `action`, again if the card was just redrawn."""
+        for _ in range(5):
+            try:
+                return action(self.video_card(video_id).find_element(By.CSS_SELECTOR, selector))
+            except StaleElementReferenceException:
+                time.sleep(0.1)
+        raise AssertionError(f"card {video_id} kept changing")
+
+    def newest_video_id(self, but_not=()):
+        def newest(_driver):
+            ids = [v["id"] for v in self.server.get(f"/api/timelapses/{self.video_timelapse}/videos") if v["id"] not in but_not]
+            return ids[0] if ids else None
+        return self.wait.until(newest)
+
+    def test_6_videos_render_play_cancel_delete(self):
+        s = self.server
+        camera = s.request("POST", "/api/cameras", {"name": "Orchard"})["data"]["id"]
+        timelapse = s.request("POST", f"/api/cameras/{camera}/timelapses", {"name": "Blossom", "started_at": "2026-04-01T06:00:00Z"})["data"]["id"]
+        self.video_timelapse = timelapse
+        for i in range(20):  # 4 days of 5 frames, 10:00 to 14:00
+            s.capture(camera, 20 + i, f"2026-04-0{1 + i // 5}T{10 + i % 5}:00:00Z")
+        s.wait_idle()
+        self.open(f"#/timelapses/{timelapse}")
+
+        # The dry-run estimate, refreshed as the form changes; a bad value shows the server's 422 next to its field.
+        self.wait_text("video-estimate", "20 frames")
+        self.assertIn("24 fps", self.text_of("video-estimate"))
+        self.assertIn("1280×720", self.text_of("video-estimate"))
+        self.assertIn("to render", self.text_of("video-estimate"))
+        length = self.driver.find_element(By.ID, "video-length")
+        length.clear()
+        length.send_keys("500")
+        self.wait_text("video-length-error", "fps")
+        self.assertIn("must be from 1 to 120", self.text_of("video-length-error"))
+        length.clear()
+        length.send_keys("24")
+        self.wait.until(lambda d: self.text_of("video-length-error") == "" and "20 frames" in self.text_of("video-estimate"))
+        self.driver.find_element(By.CSS_SELECTOR, 'label[data-preset="noon"]').click()
+        self.wait_text("video-estimate", "4 frames")
+        self.assertEqual(self.driver.find_element(By.ID, "video-name").get_attribute("value"), "noon")
+
+        # "Daily at 06:00" sets the automation rather than rendering.
+        self.driver.find_element(By.CSS_SELECTOR, 'label[data-preset="daily"]').click()
+        self.wait.until(lambda d: d.find_element(By.ID, "video-render").text == "Set daily render at 06:00")
+        self.driver.find_element(By.ID, "video-render").click()
+        self.wait_text("video-automation", "daily at 06:00")
+        self.assertEqual(s.get(f"/api/timelapses/{timelapse}/video-automation")["daily"]["at"], "06:00")
+        self.assertEqual(s.get(f"/api/timelapses/{timelapse}/videos"), [], "setting the automation renders nothing now")
+        self.driver.find_element(By.ID, "video-daily-off").click()
+        self.wait_text("video-automation", "No automatic renders")
+        self.assertEqual(s.get(f"/api/timelapses/{timelapse}/video-automation"), {})
+
+        # "Full": every frame at 24 fps. The page hears the render's progress events, shows the card while it renders,
+        # then the completed video with a player, a download link and Delete.
+        self.driver.find_element(By.CSS_SELECTOR, 'label[data-preset="full"]').click()
+        self.wait.until(lambda d: d.find_element(By.ID, "video-render").text == "Render video")
+        self.wait_text("video-estimate", "20 frames")
+        self.driver.execute_script("""
+            window.__videoEvents = [];
+            onLive((type, data) => { if (type.startsWith('video_')) window.__videoEvents.push([type, data]); });
+            window.__statusesSeen = [];
+            new MutationObserver(() => {
+              for (const a of document.querySelectorAll('#videos [data-video]'))
+                if (!window.__statusesSeen.includes(a.dataset.status)) window.__statusesSeen.push(a.dataset.status);
+            }).observe(document.getElementById('videos'), { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });""")
+        self.driver.find_element(By.ID, "video-render").click()
+        full = self.newest_video_id()
+        self.wait.until(lambda d: self.video_status(full) == "completed")
+        events = self.driver.execute_script("return window.__videoEvents")
+        progress = [e for t, e in events if t == "video_render_progress" and e["video_id"] == full]
+        self.assertTrue(progress, f"no progress event reached the page: {events}")
+        self.assertEqual((progress[-1]["frames_done"], progress[-1]["frames_total"], progress[-1]["progress_percent"]), (20, 20, 100))
+        self.assertIn("video_completed", [t for t, e in events if e["video_id"] == full])
+        self.assertTrue({"queued", "rendering"} & set(self.driver.execute_script("return window.__statusesSeen")),
+                        "the card showed the render before it completed")
+        card = self.video_card(full)
+        self.assertIn("20 frames", card.text)
+        self.assertIn("H264", card.text)
+        self.assertEqual(card.find_elements(By.CSS_SELECTOR, "button.cancel"), [], "no Cancel once completed")
+        video = card.find_element(By.TAG_NAME, "video")
+        self.assertEqual(video.get_attribute("src"), s.url(f"/api/videos/{full}/file"))
+        self.assertEqual(video.get_attribute("poster"), s.url(f"/api/videos/{full}/poster"))
+        self.assertEqual(video.get_attribute("preload"), "metadata")
+        self.assertTrue(video.get_attribute("controls"))
+        download = card.find_element(By.CSS_SELECTOR, "a.download").get_attribute("href")
+        self.assertEqual(download, s.url(f"/api/videos/{full}/file?download=1"))
+        with urllib.request.urlopen(download, timeout=30) as response:
+            self.assertEqual(response.headers["Content-Type"], "video/mp4")
+            self.assertIn("attachment", response.headers["Content-Disposition"])
+            self.assertEqual(response.read(8)[4:8], b"ftyp")
+
+        # Chromium plays the H.264 MP4: currentTime moves past 0 and keeps advancing. The video is 20 frames at
+        # 24 fps (0.83 s), so it plays at quarter speed to leave time for two readings.
+        self.driver.execute_script("""
+            const v = arguments[0];
+            v.muted = true; v.playbackRate = 0.25;
+            window.__playResult = 'pending';
+            v.play().then(() => { window.__playResult = 'playing'; }, (e) => { window.__playResult = 'rejected: ' + e; });""", video)
+        self.wait.until(lambda d: d.execute_script("return arguments[0].currentTime > 0 || !!arguments[0].error", video))
+        first = self.driver.execute_script("return arguments[0].currentTime", video)
+        time.sleep(0.3)
+        second, error, width, state = self.driver.execute_script(
+            "const v = arguments[0]; return [v.currentTime, v.error && v.error.message, v.videoWidth, window.__playResult]", video)
+        self.assertIsNone(error)
+        self.assertEqual(state, "playing")
+        self.assertGreater(first, 0)
+        self.assertGreater(second, first, "playback advances")
+        self.assertEqual(width, 1280)
+        self.driver.execute_script("const v = arguments[0]; v.pause(); v.currentTime = 0.5;", video)
+
+        # A slow render (AV1 at its slowest preset, about a minute here) shows its progress bar; Cancel stops it.
+        Select(self.driver.find_element(By.ID, "video-codec")).select_by_value("av1")
+        Select(self.driver.find_element(By.ID, "video-preset")).select_by_value("0")
+        Select(self.driver.find_element(By.ID, "video-resolution")).select_by_value("source")
+        self.wait_text("video-estimate", "20 frames")
+        self.driver.find_element(By.ID, "video-render").click()
+        slow = self.newest_video_id(but_not=(full,))
+        WebDriverWait(self.driver, 60).until(lambda d: d.execute_script(
+            "const a = document.querySelector(`#videos [data-video='${arguments[0]}']`); const p = a && a.querySelector('progress');"
+            "return a && a.dataset.status === 'rendering' && p && Number(p.value) > 0", slow))
+        self.assertRegex(self.in_card(slow, ".progress-text"), r"\d+/20 frames · \d+%")
+        self.assertFalse(self.driver.execute_script(
+            "return !!document.querySelector(`#videos [data-video='${arguments[0]}'] button.delete`)", slow), "no Delete while rendering")
+        self.screenshot("dashboard-videos.png", self.driver.find_element(By.ID, "videos-panel"))
+        self.in_card(slow, "button.cancel", lambda el: el.click())
+        self.wait.until(lambda d: d.execute_script(
+            "const b = document.querySelector(`#videos [data-video='${arguments[0]}'] button.cancel`);"
+            "return !b || (b.disabled && b.textContent === 'Cancelling…')", slow))
+        self.wait.until(lambda d: self.video_status(slow) == "cancelled")
+        self.assertEqual(s.get(f"/api/videos/{slow}")["status"], "cancelled")
+        self.assertFalse(self.driver.execute_script(
+            "return !!document.querySelector(`#videos [data-video='${arguments[0]}'] button.cancel`)", slow), "no Cancel once cancelled")
+        self.assertEqual(self.video_status(full), "completed", "the other video is untouched")
+
+        # Delete asks first, then removes the video from the list and the server.
+        for video_id in (slow, full):
+            self.in_card(video_id, "button.delete", lambda el: el.click())
+            self.wait.until(expected_conditions.alert_is_present()).accept()
+            self.wait.until(lambda d: self.video_card(video_id) is None)
+            self.assertNotIn(video_id, [v["id"] for v in s.get(f"/api/timelapses/{timelapse}/videos")])
+        self.wait_text("videos", "No videos yet")
+        self.assertEqual(s.request("GET", f"/api/videos/{full}")["status_code"], 404)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ const api = {
   get: (p) => api.call("GET", p),
   post: (p, b) => api.call("POST", p, b === undefined ? {} : b),
   patch: (p, b) => api.call("PATCH", p, b),
+  put: (p, b) => api.call("PUT", p, b),
   del: (p) => api.call("DELETE", p),
 };
 
@@ -52,7 +53,8 @@ function connectEvents() {
   source.onerror = () => { $("#live").textContent = "○ reconnecting"; $("#live").className = "live bad"; };
   const types = ["image_captured", "thumbnail_job_completed", "thumbnail_job_failed", "thumbnail_regeneration_started",
     "thumbnail_regeneration_progress", "thumbnail_regeneration_completed", "thumbnail_regeneration_cancelled",
-    "thumbnails_verified", "thumbnails_repaired", "thumbnails_cleaned", "thumbnails_deleted", "timelapse_completed"];
+    "thumbnails_verified", "thumbnails_repaired", "thumbnails_cleaned", "thumbnails_deleted", "timelapse_completed",
+    "video_queued", "video_render_progress", "video_completed", "video_failed", "video_cancelled"];
   for (const type of types) {
     source.addEventListener(type, (e) => {
       let data = {};

@@ -1,6 +1,6 @@
-// Timelapser dashboard: cameras, timelapse frames, settings and maintenance, live over Server-Sent Events.
+// Timelapser dashboard: cameras, timelapse frames and videos, settings and maintenance, live over Server-Sent Events.
 // Plain JavaScript, no build step. Every image uses the API's versioned URLs so browser caching stays correct.
-// Loaded last (see index.html): dom.js, api.js, cameras.js, timelapse.js, settings.js, then this file, which routes and starts.
+// Loaded last (see index.html): dom.js, api.js, cameras.js, timelapse.js, videos.js, settings.js, then this file, which routes and starts.
 "use strict";
 
 // ---------- router ----------

@@ -1,10 +1,13 @@
-// Timelapser dashboard: the timelapse page (paged frame grid, frame viewer, per-timelapse thumbnail actions).
+// Timelapser dashboard: the timelapse page (paged frame grid, frame viewer, per-timelapse thumbnail actions; its Videos
+// panel is videos.js).
 "use strict";
 
 const PAGE_SIZE = 120;
 
 // ---------- timelapse view ----------
 async function timelapseView(id, page = 0) {
+  leaveView();  // paging re-enters this view without the router
+  leaveView = () => {};
   const root = main();
   let timelapse;
   try { timelapse = await api.get(`/api/timelapses/${id}`); } catch (err) { root.replaceChildren(h("p", { text: err.message })); return; }
@@ -15,6 +18,9 @@ async function timelapseView(id, page = 0) {
     h("button", { type: "button", text: "‹ Previous", disabled: page === 0, onclick: () => timelapseView(id, page - 1) }),
     h("span", { text: `Page ${page + 1} of ${pages} · ${timelapse.image_count} frames` }),
     h("button", { type: "button", text: "Next ›", disabled: page >= pages - 1, onclick: () => timelapseView(id, page + 1) }));
+  const videos = videosPanel(id);
+  let stopThumbnails = () => {}, left = false;
+  leaveView = () => { left = true; videos.leave(); stopThumbnails(); };
   root.replaceChildren(
     h("h1", { text: timelapse.name }),
     h("div", { class: "panel" },
@@ -23,14 +29,16 @@ async function timelapseView(id, page = 0) {
         h("button", { type: "button", id: "generate-thumbnails", text: "Generate Thumbnails", onclick: () => generateThumbnails(id, result) }),
         h("button", { type: "button", id: "verify-thumbnails", text: "Verify Thumbnails", onclick: () => verifyThumbnails(id, result) })),
       result),
+    videos.element,
     pager(),
     h("div", { class: "frames", id: "frames" }),
     pager());
   const images = await api.get(`/api/timelapses/${id}/images?limit=${PAGE_SIZE}&offset=${page * PAGE_SIZE}`);
+  if (left) return;
   $("#frames").replaceChildren(...images.map((image) => h("button", { type: "button", class: "frame", "data-image": image.id,
     "aria-label": `Frame ${new Date(image.captured_at).toLocaleString()}`, onclick: () => openFrame(image) },
     h("img", { src: image.urls.thumbnail, loading: "lazy", alt: "", width: 200, height: 150 }))));
-  leaveView = onLive((type, data) => {
+  stopThumbnails = onLive((type, data) => {
     if (type !== "thumbnail_job_completed" || data.timelapse_id !== id) return;
     const img = document.querySelector(`[data-image="${data.image_id}"] img`);
     if (img && data.thumbnail_url) img.src = data.thumbnail_url;
