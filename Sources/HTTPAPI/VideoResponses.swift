@@ -102,8 +102,9 @@ struct VideoDryRunResponse: Encodable {
         lastFrameAt = plan.frames.last?.capturedAt
         fps = plan.fps
         durationSeconds = (plan.durationSeconds * 1000).rounded() / 1000
-        width = plan.width
-        height = plan.height
+        // No frame, no size: 0 rather than the planner's placeholder.
+        width = plan.frames.isEmpty ? 0 : plan.width
+        height = plan.frames.isEmpty ? 0 : plan.height
         estimatedRenderSeconds = dryRun.estimate.seconds
         estimatedSizeBytes = dryRun.estimate.bytes
         estimateBasedOnRenders = dryRun.estimate.basedOnRenders

@@ -18,7 +18,7 @@ struct VideoEncoder {
     var output: String
 
     var arguments: [String] {
-        var args = ["-n", "10", "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+        var args = ["-n", "10", "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-y",
                     "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", "\(width)x\(height)", "-framerate", Self.rate(fps), "-i", "pipe:0"]
         if let filter { args += ["-vf", filter] }
         args += ["-c:v", codec.encoder]
@@ -35,25 +35,31 @@ struct VideoEncoder {
         fps == fps.rounded() ? String(Int(fps)) : String(format: "%.4f", fps)
     }
 
-    /// Runs ffmpeg, handing it each frame `frames` writes; returns when ffmpeg has written the file. Throws
+    /// Runs ffmpeg, handing it each frame `frames` writes; returns when ffmpeg has written the file. `encoded` hears
+    /// how many frames the encoder has finished (ffmpeg's `-progress` report, about twice a second): encoders with
+    /// a deep look-ahead hold many frames, so frames written is not progress. Throws
     /// ``RenderError/encoderFailed(_:)`` with the tail of ffmpeg's stderr when it fails.
-    func encode(_ frames: @Sendable (StandardInputWriter) async throws -> Void) async throws {
+    func encode(encoded: @escaping @Sendable (Int) async -> Void,
+                _ frames: @Sendable (StandardInputWriter) async throws -> Void) async throws {
         Self.ignoreBrokenPipes
-        let result: ExecutionResult<String, DiscardedOutput, SequenceOutput>
+        let result: ExecutionResult<String, SequenceOutput, SequenceOutput>
         do {
             result = try await run(
                 .name("nice"), arguments: Arguments(arguments), workingDirectory: FilePath(workingDirectory),
-                input: .inputWriter, output: .discarded, error: .sequence
+                input: .inputWriter, output: .sequence, error: .sequence
             ) { execution in
                 async let stderr = Self.tail(execution.standardError)
+                async let progress: Void = Self.readProgress(execution.standardOutput, encoded)
                 do {
                     try await frames(execution.standardInputWriter)
                     try await execution.standardInputWriter.finish()
                 } catch let error as SubprocessError {
                     // ffmpeg closed its input because it failed: its stderr says why.
                     let said = (try? await stderr) ?? ""
+                    try? await progress
                     throw RenderError.encoderFailed(said.isEmpty ? "ffmpeg stopped reading frames (\(error))" : said)
                 }
+                try await progress
                 return try await stderr
             }
         } catch let error as SubprocessError {
@@ -67,6 +73,21 @@ struct VideoEncoder {
 
     /// A write to the pipe of an ffmpeg that has exited must be an error, not a signal that ends the server.
     static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
+    /// Reads `-progress` blocks (`key=value` lines) and reports each `frame=` count.
+    static func readProgress(_ stream: SubprocessOutputSequence, _ encoded: @Sendable (Int) async -> Void) async throws {
+        var pending: [UInt8] = []
+        for try await buffer in stream {
+            buffer.withUnsafeBytes { pending.append(contentsOf: $0) }
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pending[..<newline], as: UTF8.self)
+                pending.removeSubrange(...newline)
+                if line.hasPrefix("frame="), let count = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) {
+                    await encoded(count)
+                }
+            }
+        }
+    }
 
     /// The last few lines ffmpeg wrote to stderr.
     static func tail(_ stream: SubprocessOutputSequence) async throws -> String {

@@ -20,7 +20,7 @@ public struct VideoRenderer: Sendable {
         self.logger = logger
     }
 
-    /// Encodes the plan into `output` (a scratch path), calling `progress` with the frames written so far.
+    /// Encodes the plan into `output` (a scratch path), calling `progress` with the frames the encoder has finished.
     /// A frame that cannot be read (deleted while the render ran) repeats the previous one, so timing holds.
     public func render(
         _ plan: RenderPlan, timeZone: TimeZone, output: String, progress: @escaping @Sendable (Int) async -> Void
@@ -49,7 +49,7 @@ public struct VideoRenderer: Sendable {
         let logger = self.logger
         // Frames in flight: enough to keep every decode thread busy while the encoder takes one.
         let window = pool.threads + 2
-        try await encoder.encode { writer in
+        try await encoder.encode(encoded: progress) { writer in
             try await withThrowingTaskGroup(of: (Int, [UInt8]?).self) { group in
                 var next = 0
                 var written = 0
@@ -76,7 +76,6 @@ public struct VideoRenderer: Sendable {
                         _ = try await writer.write(bytes)
                         previous = bytes
                         written += 1
-                        await progress(written)
                         if next < paths.count { launch() }
                         continue
                     }
