@@ -44,3 +44,4 @@ scripts/with-postgres.sh bash -c '
 
 if [ -x scripts/bench-serving.sh ]; then echo "== serving (wrk, nginx anchor)"; scripts/bench-serving.sh; fi
 if [ -x scripts/bench-maintenance.sh ]; then echo "== maintenance"; scripts/bench-maintenance.sh; fi
+if [ -x scripts/bench-video.sh ]; then echo "== video render (API vs ffmpeg command lines)"; scripts/bench-video.sh; fi
