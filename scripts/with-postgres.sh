@@ -35,7 +35,7 @@ if ! (cd "$pgdir" && "${as_pg[@]}" "$bin/initdb" -D "$pgdir/data" -U postgres -A
 fi
 started=1
 if ! (cd "$pgdir" && "${as_pg[@]}" "$bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $pgdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null); then
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $pgdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000" start >/dev/null); then
   cat "$pgdir/server.log" >&2 || true
   exit 1
 fi

@@ -31,11 +31,40 @@ public struct CameraService: Sendable {
         public var rtspUrl: String??
         public var captureIntervalSeconds: Int?
         public var generateThumbnails: Bool?
-        public init(name: String? = nil, rtspUrl: String?? = nil, captureIntervalSeconds: Int? = nil, generateThumbnails: Bool? = nil) {
+        public var captureWindow: CaptureWindow?
+        /// `.some(nil)` clears the camera's own time zone (the `timezone` setting applies again).
+        public var timezone: String??
+        public var rotate: Int?
+        public var crop: CameraCrop??
+        public init(name: String? = nil, rtspUrl: String?? = nil, captureIntervalSeconds: Int? = nil, generateThumbnails: Bool? = nil,
+                    captureWindow: CaptureWindow? = nil, timezone: String?? = nil, rotate: Int? = nil, crop: CameraCrop?? = nil) {
             self.name = name
             self.rtspUrl = rtspUrl
             self.captureIntervalSeconds = captureIntervalSeconds
             self.generateThumbnails = generateThumbnails
+            self.captureWindow = captureWindow
+            self.timezone = timezone
+            self.rotate = rotate
+            self.crop = crop
+        }
+
+        /// Checks the camera-operation fields; the error names the field.
+        func validate() throws {
+            if case let zone?? = timezone, TimeZone(identifier: zone) == nil {
+                throw CatalogError.invalidField(field: "timezone", message: "must be an IANA time zone such as Europe/Paris")
+            }
+            if let rotate, !CameraRotation.allowed.contains(rotate) {
+                throw CatalogError.invalidField(field: "rotate", message: "must be 0, 90, 180 or 270")
+            }
+            if case let crop?? = crop { try crop.validate() }
+        }
+
+        /// Applies the operation fields to a row.
+        func apply(to camera: inout CameraRecord) {
+            if let captureWindow { camera.captureWindow = captureWindow.storedJSON }
+            if let timezone { camera.timezone = timezone }
+            if let rotate { camera.rotate = rotate }
+            if let crop { camera.crop = crop?.storedJSON }
         }
     }
 
@@ -43,9 +72,13 @@ public struct CameraService: Sendable {
         let name = try Self.validName(draft.name)
         let interval = try Self.validInterval(draft.captureIntervalSeconds ?? 300)
         let url = try Self.validURL(draft.rtspUrl ?? nil)
+        try draft.validate()
         return try await database.transaction { db in
-            try await CameraStore.insert(db, name: name, rtspUrl: url, captureIntervalSeconds: interval,
-                                         generateThumbnails: draft.generateThumbnails ?? true, at: Date())
+            var camera = try await CameraStore.insert(db, name: name, rtspUrl: url, captureIntervalSeconds: interval,
+                                                      generateThumbnails: draft.generateThumbnails ?? true, at: Date())
+            draft.apply(to: &camera)
+            try await CameraStore.update(db, camera)
+            return camera
         }
     }
 
@@ -64,12 +97,14 @@ public struct CameraService: Sendable {
         let name = try draft.name.map { try Self.validName($0) }
         let interval = try draft.captureIntervalSeconds.map { try Self.validInterval($0) }
         let url = try draft.rtspUrl.map { try Self.validURL($0) }
+        try draft.validate()
         return try await database.transaction { db in
             guard var camera = try await CameraStore.fetchOne(db, id: id) else { throw CatalogError.cameraNotFound(id) }
             if let name { camera.name = name }
             if let interval { camera.captureIntervalSeconds = interval }
             if let url { camera.rtspUrl = url }
             if let generate = draft.generateThumbnails { camera.generateThumbnails = generate }
+            draft.apply(to: &camera)
             try await CameraStore.update(db, camera)
             return camera
         }

@@ -32,7 +32,7 @@ public enum SchemaMigrator {
 }
 
 enum Schema {
-    static let migrations: [Migration] = [initial, maintenanceIndexes, notificationOutbox, videos]
+    static let migrations: [Migration] = [initial, maintenanceIndexes, notificationOutbox, videos, cameraOperations]
 
     static let initial = Migration(id: "0001_initial", statements: [
         """
@@ -240,5 +240,63 @@ extension Schema {
             PRIMARY KEY (timelapse_id, trigger_key)
         )
         """,
+    ])
+}
+
+extension Schema {
+    /// Camera operations: per-camera capture window, time zone, rotation and crop; which process owns a camera's
+    /// schedule (a lease) and the last slot it captured; outages as spans; webhooks and their persisted deliveries.
+    static let cameraOperations = Migration(id: "0005_camera_operations", statements: [
+        "ALTER TABLE cameras ADD COLUMN capture_window TEXT",
+        "ALTER TABLE cameras ADD COLUMN timezone TEXT",
+        "ALTER TABLE cameras ADD COLUMN rotate INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE cameras ADD COLUMN crop TEXT",
+        "ALTER TABLE cameras ADD COLUMN capture_owner TEXT",
+        "ALTER TABLE cameras ADD COLUMN capture_lease_until \(PortableType.timestamp)",
+        "ALTER TABLE cameras ADD COLUMN last_slot_at \(PortableType.timestamp)",
+        """
+        CREATE TABLE camera_outages (
+            id \(PortableType.identity),
+            camera_id BIGINT NOT NULL REFERENCES cameras(id) ON DELETE CASCADE,
+            started_at \(PortableType.timestamp) NOT NULL,
+            ended_at \(PortableType.timestamp),
+            failed_grabs INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        )
+        """,
+        "CREATE INDEX idx_camera_outages_camera ON camera_outages(camera_id, started_at)",
+        // At most one open outage per camera.
+        "CREATE UNIQUE INDEX idx_camera_outages_open ON camera_outages(camera_id) WHERE ended_at IS NULL",
+        """
+        CREATE TABLE webhooks (
+            id \(PortableType.identity),
+            url TEXT NOT NULL,
+            events TEXT NOT NULL,
+            secret TEXT,
+            enabled BOOLEAN NOT NULL DEFAULT TRUE,
+            created_at \(PortableType.timestamp) NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE webhook_deliveries (
+            id \(PortableType.identity),
+            webhook_id BIGINT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+            delivery_id TEXT NOT NULL,
+            event TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'delivering', 'delivered', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at \(PortableType.timestamp) NOT NULL,
+            locked_by TEXT,
+            lease_until \(PortableType.timestamp),
+            last_status_code INTEGER,
+            last_error TEXT,
+            created_at \(PortableType.timestamp) NOT NULL,
+            delivered_at \(PortableType.timestamp)
+        )
+        """,
+        "CREATE UNIQUE INDEX idx_webhook_deliveries_id ON webhook_deliveries(delivery_id)",
+        "CREATE INDEX idx_webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at)",
+        "CREATE INDEX idx_webhook_deliveries_webhook ON webhook_deliveries(webhook_id, id)",
     ])
 }

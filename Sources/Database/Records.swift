@@ -14,6 +14,19 @@ public struct CameraRecord: Codable, Sendable, Equatable {
     public var lastCaptureAt: Date?
     public var createdAt: Date
     public var activeTimelapseId: Int64?
+    /// The capture window's JSON (nil: always).
+    public var captureWindow: String?
+    /// The camera's own IANA time zone (nil: the `timezone` setting).
+    public var timezone: String?
+    /// Rotation applied to variants and videos (0, 90, 180, 270), never to the stored frame.
+    public var rotate: Int
+    /// Crop (`{x, y, w, h}` JSON) applied to variants and videos, never to the stored frame.
+    public var crop: String?
+    /// The process that owns the camera's capture schedule, and until when.
+    public var captureOwner: String?
+    public var captureLeaseUntil: Date?
+    /// The last slot of the schedule that was captured (or attempted), so no owner captures it again.
+    public var lastSlotAt: Date?
 }
 
 /// A timelapse row: a recording session of one camera, with its maintained counts.

@@ -68,6 +68,8 @@ struct CameraController {
 
     static func draft(_ body: CameraRequest) -> CameraService.Draft {
         CameraService.Draft(name: body.name, rtspUrl: body.rtspUrl.change,
-                            captureIntervalSeconds: body.captureIntervalSeconds, generateThumbnails: body.generateThumbnails)
+                            captureIntervalSeconds: body.captureIntervalSeconds, generateThumbnails: body.generateThumbnails,
+                            captureWindow: body.captureWindow, timezone: body.timezone.change, rotate: body.rotate,
+                            crop: body.crop.change)
     }
 }

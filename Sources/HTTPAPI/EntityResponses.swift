@@ -20,6 +20,10 @@ struct CameraResponse: Encodable {
     @AlwaysPresent var lastSuccessAt: Date?
     @AlwaysPresent var lastCaptureAt: Date?
     var framesRejected: Int
+    var captureWindow: CaptureWindow
+    @AlwaysPresent var timezone: String?
+    var rotate: Int
+    @AlwaysPresent var crop: CameraCrop?
 
     init(_ c: CameraRecord, framesRejected: Int = 0) {
         id = c.id
@@ -34,6 +38,10 @@ struct CameraResponse: Encodable {
         lastSuccessAt = c.lastSuccessAt
         lastCaptureAt = c.lastCaptureAt
         self.framesRejected = framesRejected
+        captureWindow = CaptureWindow.fromStored(c.captureWindow)
+        timezone = c.timezone
+        rotate = c.rotate
+        crop = CameraCrop.fromStored(c.crop)
     }
 }
 

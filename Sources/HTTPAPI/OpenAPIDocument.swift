@@ -21,7 +21,10 @@ enum OpenAPIDocument {
     static let errors: [Int: String] = [400: "Malformed request", 401: "Missing or wrong API token", 500: "Internal error"]
 
     /// Every documented operation; each capability keeps its own list in its own file.
-    static var operations: [APIOperation] { coreOperations + servingOperations + maintenanceOperations + videoOperations }
+    static var operations: [APIOperation] {
+        coreOperations + servingOperations + maintenanceOperations + videoOperations + cameraOperationsOperations
+            + outageOperations + webhookOperations
+    }
 
     static let coreOperations: [APIOperation] = [
         APIOperation(method: "get", path: "/api/health", summary: "Server, database, queue and data-volume health", tag: "operations",
@@ -34,13 +37,13 @@ enum OpenAPIDocument {
         APIOperation(method: "get", path: "/api/cameras", summary: "List cameras", tag: "cameras", responses: [200: "Array of cameras"]),
         APIOperation(method: "post", path: "/api/cameras", summary: "Create a camera", tag: "cameras",
                      responses: [201: "The camera", 422: "Invalid field (details.field)"],
-                     body: "{name, rtsp_url?, capture_interval_seconds? (300), generate_thumbnails? (true)}"),
+                     body: "{name, rtsp_url? (rtsp://, http(s):// snapshot), capture_interval_seconds? (300), generate_thumbnails? (true), capture_window? ({mode: always} | {mode: time, start, end, days?} | {mode: daylight, latitude, longitude, sunrise_offset_minutes?, sunset_offset_minutes?}), timezone? (IANA; null: the setting), rotate? (0|90|180|270), crop? ({x, y, w, h})}"),
         APIOperation(method: "get", path: "/api/cameras/{id}", summary: "One camera", tag: "cameras",
                      responses: [200: "The camera with its capture health (consecutive_failures, last_error, last_success_at, last_capture_at, frames_rejected)",
                                  404: "Unknown camera"]),
         APIOperation(method: "patch", path: "/api/cameras/{id}", summary: "Change a camera", tag: "cameras",
                      responses: [200: "The camera", 404: "Unknown camera", 422: "Invalid field"],
-                     body: "any of {name, rtsp_url, capture_interval_seconds, generate_thumbnails}"),
+                     body: "any of {name, rtsp_url, capture_interval_seconds, generate_thumbnails, capture_window, timezone, rotate, crop}"),
         APIOperation(method: "delete", path: "/api/cameras/{id}", summary: "Delete a camera with its timelapses, images and files",
                      tag: "cameras", responses: [200: "Summary of what was removed", 404: "Unknown camera"]),
         APIOperation(method: "post", path: "/api/cameras/{id}/timelapses", summary: "Start a timelapse", tag: "timelapses",

@@ -37,6 +37,11 @@ struct CameraRequest: Decodable, Sendable {
     var rtspUrl: Patch<String>
     var captureIntervalSeconds: Int?
     var generateThumbnails: Bool?
+    /// Validated while decoding (a bad field is a 422 naming `capture_window.<field>`).
+    var captureWindow: CaptureWindow?
+    var timezone: Patch<String>
+    var rotate: Int?
+    var crop: Patch<CameraCrop>
 }
 
 /// `POST /api/cameras/{id}/timelapses`.

@@ -30,8 +30,8 @@ struct ResolutionCacheInvalidation: Service {
         case .thumbnailJobFailed, .regenerationStarted, .regenerationProgress, .diskLow:
             // Nothing on disk or in a row changed that a completion event will not announce.
             return
-        case .videoQueued, .videoRenderProgress, .videoCompleted, .videoFailed, .videoCancelled:
-            // Videos are not images: nothing the resolver serves changed.
+        case .videoQueued, .videoRenderProgress, .videoCompleted, .videoFailed, .videoCancelled, .cameraOffline, .cameraOnline:
+            // Videos and camera health are not images: nothing the resolver serves changed.
             return
         case .regenerationCompleted, .regenerationCancelled, .thumbnailsVerified, .thumbnailsRepaired,
              .thumbnailsCleaned, .thumbnailsDeleted, .timelapseCompleted, .timelapseDeleted, .cameraDeleted:

@@ -255,3 +255,23 @@ public struct DiskLow: Codable, Sendable, Equatable {
         self.reserveBytes = reserveBytes
     }
 }
+
+/// A camera went down (`camera_offline`: `outage_after_failures` grabs in a row failed) or came back
+/// (`camera_online`: the first success after an outage; `ended_at` is set).
+public struct CameraOutageChanged: Codable, Sendable, Equatable {
+    public var cameraId: Int64
+    public var outageId: Int64
+    public var startedAt: Date
+    @AlwaysPresent public var endedAt: Date?
+    public var failedGrabs: Int
+    @AlwaysPresent public var lastError: String?
+
+    public init(cameraId: Int64, outageId: Int64, startedAt: Date, endedAt: Date?, failedGrabs: Int, lastError: String?) {
+        self.cameraId = cameraId
+        self.outageId = outageId
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.failedGrabs = failedGrabs
+        self.lastError = lastError
+    }
+}

@@ -27,6 +27,8 @@ public enum ServerEvent: Sendable, Equatable {
     case videoCompleted(VideoCompleted)
     case videoFailed(VideoEnded)
     case videoCancelled(VideoEnded)
+    case cameraOffline(CameraOutageChanged)
+    case cameraOnline(CameraOutageChanged)
 
     /// The `event:` name of each case on the SSE stream.
     public enum Kind: String, Sendable, CaseIterable, Codable {
@@ -51,6 +53,8 @@ public enum ServerEvent: Sendable, Equatable {
         case videoCompleted = "video_completed"
         case videoFailed = "video_failed"
         case videoCancelled = "video_cancelled"
+        case cameraOffline = "camera_offline"
+        case cameraOnline = "camera_online"
     }
 
     public var kind: Kind {
@@ -76,6 +80,8 @@ public enum ServerEvent: Sendable, Equatable {
         case .videoCompleted: .videoCompleted
         case .videoFailed: .videoFailed
         case .videoCancelled: .videoCancelled
+        case .cameraOffline: .cameraOffline
+        case .cameraOnline: .cameraOnline
         }
     }
 
@@ -103,6 +109,7 @@ public enum ServerEvent: Sendable, Equatable {
         case .videoRenderProgress(let p): bytes = try? encoder.encode(p)
         case .videoCompleted(let p): bytes = try? encoder.encode(p)
         case .videoFailed(let p), .videoCancelled(let p): bytes = try? encoder.encode(p)
+        case .cameraOffline(let p), .cameraOnline(let p): bytes = try? encoder.encode(p)
         }
         return bytes.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
@@ -133,6 +140,8 @@ public enum ServerEvent: Sendable, Equatable {
         case .videoCompleted: self = .videoCompleted(try decoder.decode(VideoCompleted.self, from: bytes))
         case .videoFailed: self = .videoFailed(try decoder.decode(VideoEnded.self, from: bytes))
         case .videoCancelled: self = .videoCancelled(try decoder.decode(VideoEnded.self, from: bytes))
+        case .cameraOffline: self = .cameraOffline(try decoder.decode(CameraOutageChanged.self, from: bytes))
+        case .cameraOnline: self = .cameraOnline(try decoder.decode(CameraOutageChanged.self, from: bytes))
         }
     }
 

@@ -16,6 +16,8 @@ public struct Settings: Sendable, Equatable, Codable {
     public var timezone = "UTC"
     /// Video renders one worker process runs at once.
     public var maxConcurrentRenders = 1
+    /// Failed grabs in a row after which a camera is down (an outage starts).
+    public var outageAfterFailures = 2
     /// Free space kept on the data volume: below it captures are refused (507) and thumbnail work waits. nil:
     /// 1 GiB or 2 % of the volume, whichever is smaller.
     @AlwaysPresent public var minFreeDiskBytes: Int? = nil
@@ -36,6 +38,7 @@ public struct Settings: Sendable, Equatable, Codable {
         case maxUploadBytes = "max_upload_bytes"
         case timezone
         case maxConcurrentRenders = "max_concurrent_renders"
+        case outageAfterFailures = "outage_after_failures"
         case minFreeDiskBytes = "min_free_disk_bytes"
     }
 
@@ -117,6 +120,7 @@ extension Settings {
                 }
                 next.timezone = text
             case .maxConcurrentRenders: next.maxConcurrentRenders = try int(value, key, 1...16)
+            case .outageAfterFailures: next.outageAfterFailures = try int(value, key, 1...1000)
             case .minFreeDiskBytes:
                 if case .null = value {
                     next.minFreeDiskBytes = nil

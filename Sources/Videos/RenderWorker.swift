@@ -38,9 +38,14 @@ public struct RenderWorker: Service {
     public func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             await withGracefulShutdownHandler {
+                var lastRescue = ContinuousClock.now - .seconds(3600)
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
                     do {
-                        try await rescue()
+                        // Leases last many seconds: looking for expired ones every few seconds is soon enough.
+                        if lastRescue.duration(to: .now) >= .seconds(5) {
+                            lastRescue = .now
+                            try await rescue()
+                        }
                         let limit = try await videos.settings.current().maxConcurrentRenders - active.count
                         if limit > 0 {
                             let claimed = try await database.autocommit { db in

@@ -1,0 +1,7 @@
+import Hummingbird
+import TimelapserCore
+
+extension OpenAPIDocument {
+    /// Webhooks (filled in by their controller).
+    static let webhookOperations: [APIOperation] = []
+}
