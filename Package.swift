@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .target(
@@ -95,7 +96,7 @@ let package = Package(
         .target(
             name: "CameraCapture",
             dependencies: [
-                "TimelapserCore", "Database", "Catalog",
+                "TimelapserCore", "Database", "Catalog", "Imaging", "Events",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -135,6 +136,17 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Notifications",
+            dependencies: [
+                "TimelapserCore", "Database", "Events",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "Dashboard",
             resources: [.copy("Resources")]
         ),
@@ -142,7 +154,7 @@ let package = Package(
             name: "HTTPAPI",
             dependencies: [
                 "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs", "Catalog",
-                "Maintenance", "ImageServing", "Videos", "Dashboard",
+                "CameraCapture", "Maintenance", "ImageServing", "Videos", "Dashboard", "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -162,7 +174,7 @@ let package = Package(
             name: "timelapser",
             dependencies: [
                 "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs", "Catalog",
-                "CameraCapture", "Maintenance", "ImageServing", "Videos", "HTTPAPI", "Benchmarks",
+                "CameraCapture", "Maintenance", "ImageServing", "Videos", "HTTPAPI", "Benchmarks", "Notifications",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -226,11 +238,16 @@ let package = Package(
             dependencies: ["Videos", "Database", "Imaging", "TimelapserCore", "TestSupport"]
         ),
         .testTarget(
+            name: "CameraCaptureTests",
+            dependencies: ["CameraCapture", "TimelapserCore"]
+        ),
+        .testTarget(
             name: "HTTPAPITests",
             dependencies: [
                 "HTTPAPI", "Database", "DataDirectory", "ThumbnailJobs", "Catalog", "CameraCapture", "Maintenance",
-                "ImageServing", "Events", "Imaging", "TimelapserCore", "TestSupport", "timelapser",
+                "ImageServing", "Events", "Imaging", "TimelapserCore", "TestSupport", "timelapser", "Notifications",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -13,16 +13,26 @@ public struct CaptureScheduler: Service {
     let ingest: FrameIngest
     let grabber: FrameGrabber
     let rejections: RejectedFrameCounter
+    /// Turns grab outcomes into outages and publishes `camera_offline`/`camera_online`.
+    let outages: OutageLog
     let pollInterval: Duration
     let logger: Logger
+    /// The wall clock of schedules and leases.
+    let clock: any CaptureClock
+    /// This process's name in capture leases (`capture_owner`).
+    let owner: String
 
     /// - Parameter pollInterval: how often the camera list is read; a new camera's first grab waits at most this long.
     public init(database: TimelapserDatabase, ingest: FrameIngest, grabber: FrameGrabber = FrameGrabber(),
-                rejections: RejectedFrameCounter, pollInterval: Duration = .seconds(1), logger: Logger) {
+                rejections: RejectedFrameCounter, outages: OutageLog, pollInterval: Duration = .seconds(1), logger: Logger,
+                clock: any CaptureClock = SystemCaptureClock(), owner: String? = nil) {
+        self.clock = clock
+        self.owner = owner ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))"
         self.database = database
         self.ingest = ingest
         self.grabber = grabber
         self.rejections = rejections
+        self.outages = outages
         self.pollInterval = pollInterval
         self.logger = logger
     }
@@ -49,14 +59,23 @@ public struct CaptureScheduler: Service {
         }
         for loop in loops.values { loop.task.cancel() }
         for loop in loops.values { await loop.task.value }
+        // Hand the cameras over at once rather than at the leases' expiry (outside this cancelled task).
+        await Task.detached { [database, owner, logger] in
+            do {
+                try await database.transaction { try await CaptureLeaseStore.releaseAll($0, owner: owner) }
+            } catch {
+                logger.warning("capture leases not released", metadata: ["error": "\(error)"])
+            }
+        }.value
     }
 
     /// Cameras to capture now, by id; nil when the list could not be read (the running loops are kept).
     func currentTargets() async -> [Int64: CaptureTarget]? {
         do {
             let cameras = try await database.read { try await CameraStore.fetchAll($0) }
+            let zone = try await ingest.settingsTimeZone()
             return Dictionary(uniqueKeysWithValues: cameras.compactMap { camera in
-                CaptureTarget(camera).map { (camera.id, $0) }
+                CaptureTarget(camera, defaultZone: zone).map { (camera.id, $0) }
             })
         } catch {
             logger.warning("capture scheduler could not read cameras", metadata: ["error": "\(error)"])
@@ -71,21 +90,26 @@ struct CaptureTarget: Equatable, Sendable {
     let url: String
     let intervalSeconds: Int
     let timelapseId: Int64
+    /// The window in the camera's time zone, on the interval's grid.
+    let schedule: CaptureSchedule
 
-    init?(_ camera: CameraRecord) {
+    init?(_ camera: CameraRecord, defaultZone: TimeZone) {
         guard let url = camera.rtspUrl, !url.isEmpty, let timelapseId = camera.activeTimelapseId else { return nil }
         self.cameraId = camera.id
         self.url = url
         self.intervalSeconds = max(1, camera.captureIntervalSeconds)
         self.timelapseId = timelapseId
+        self.schedule = CaptureSchedule(window: CaptureWindow.fromStored(camera.captureWindow),
+                                        timeZone: camera.timeZone(fallback: defaultZone), intervalSeconds: intervalSeconds)
     }
 
     /// A grab may take longer than the interval (an RTSP stream waits for a key frame), but not forever.
     var grabTimeout: Duration { .seconds(min(max(10, 2 * intervalSeconds), 30)) }
 }
 
-/// One camera's schedule: grabs at start + k·interval (no drift), retries a failing camera with backoff
-/// (1 s, 2 s, 4 s … 30 s, never later than the next scheduled grab), and records its health.
+/// One camera's schedule: grabs at the slots of its ``CaptureSchedule`` (multiples of the interval since the epoch,
+/// inside its window) while this process holds the camera's lease, retries a failing camera with backoff (1 s, 2 s,
+/// 4 s … 30 s, never later than the next slot), and records its health. `run()` is in CaptureLoopRun.swift.
 struct CameraCaptureLoop: Sendable {
     let target: CaptureTarget
     let scheduler: CaptureScheduler
@@ -99,38 +123,13 @@ struct CameraCaptureLoop: Sendable {
         return logger
     }
 
-    func run() async {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let interval = Duration.seconds(target.intervalSeconds)
-        var failures = 0
-        var attemptAt = start
-        while true {
-            do { try await clock.sleep(until: attemptAt) } catch { return }
-            let outcome = await attempt()
-            if outcome == .cancelled || Task.isCancelled { return }
-            let now = clock.now
-            let nextSlot = start + interval * (Int((now - start) / interval) + 1)
-            switch outcome {
-            case .failed:
-                failures += 1
-                attemptAt = min(nextSlot, now + Self.backoff(afterFailures: failures))
-            case .stored:
-                failures = 0
-                attemptAt = nextSlot
-            case .skipped, .cancelled:
-                attemptAt = nextSlot
-            }
-        }
-    }
-
     static func backoff(afterFailures failures: Int) -> Duration {
         min(.seconds(1 << min(failures - 1, 5)), maxBackoff)
     }
 
     /// Grabs and ingests one frame. A grab never waits on the thumbnail worker: ingest only queues a job.
     func attempt() async -> Outcome {
-        let capturedAt = Date()
+        let capturedAt = scheduler.clock.now()
         let bytes: [UInt8]
         do {
             let limit = try await scheduler.ingest.uploadLimit()
@@ -174,12 +173,17 @@ struct CameraCaptureLoop: Sendable {
     @discardableResult
     func recordHealth(error: String?) async -> Int? {
         let before: Int
+        let now = Date()
+        let threshold = await scheduler.outages.threshold()
         do {
-            before = try await scheduler.database.transaction { db in
-                let before = try await CameraStore.fetchOne(db, id: target.cameraId)?.consecutiveFailures ?? 0
-                try await CameraStore.recordCapture(db, id: target.cameraId, success: error == nil, error: error, at: Date())
-                return before
+            let (count, change) = try await scheduler.database.transaction { db in
+                let camera = try await CameraStore.fetchOne(db, id: target.cameraId)
+                try await CameraStore.recordCapture(db, id: target.cameraId, success: error == nil, error: error, at: now)
+                let change = try await scheduler.outages.record(db, before: camera, error: error, threshold: threshold, at: now)
+                return (camera?.consecutiveFailures ?? 0, change)
             }
+            before = count
+            await scheduler.outages.publish(change)
         } catch {
             logger.warning("camera health not recorded", metadata: ["error": "\(error)"])
             return nil

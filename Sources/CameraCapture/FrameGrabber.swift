@@ -36,7 +36,8 @@ public enum GrabFailure: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Grabs one JPEG from a camera URL: RTSP through an `ffmpeg` child (TCP transport, one frame, MJPEG on stdout,
-/// killed at the timeout; the URL reaches it through a private file, never its command line), HTTP(S) snapshots through AsyncHTTPClient. Both stop reading at the size limit.
+/// killed at the timeout; the URL reaches it through a private file, never its command line), HTTP(S) snapshots through
+/// AsyncHTTPClient, and MJPEG-over-HTTP streams (the first frame of the stream). All stop reading at the size limit.
 public struct FrameGrabber: Sendable {
     let ffmpeg: Executable
     let http: HTTPClient
@@ -139,11 +140,14 @@ public struct FrameGrabber: Sendable {
     func snapshot(_ url: String, limit: Int, timeout: Duration) async throws -> [UInt8] {
         let (plainURL, authorization) = Self.splitCredentials(url)
         var request = HTTPClientRequest(url: plainURL)
-        request.headers.add(name: "Accept", value: "image/jpeg")
+        request.headers.add(name: "Accept", value: "image/jpeg, multipart/x-mixed-replace;q=0.9, */*;q=0.5")
         if let authorization { request.headers.add(name: "Authorization", value: authorization) }
         do {
             let response = try await http.execute(request, timeout: TimeAmount(timeout))
             guard response.status == .ok else { throw GrabFailure.httpStatus(Int(response.status.code)) }
+            if response.headers.first(name: "Content-Type")?.lowercased().hasPrefix("multipart/x-mixed-replace") == true {
+                return try await Self.firstFrame(of: response.body, limit: limit)
+            }
             let body = try await response.body.collect(upTo: limit)
             return Array(body.readableBytesView)
         } catch is NIOTooManyBytesError {
@@ -155,6 +159,18 @@ public struct FrameGrabber: Sendable {
         } catch {
             throw GrabFailure.unreachable(CredentialMask.redact("\(error)", secretsOf: url))
         }
+    }
+
+    /// The first frame of an endless MJPEG stream: reading stops there (the connection is dropped with the body).
+    static func firstFrame(of body: HTTPClientResponse.Body, limit: Int) async throws -> [UInt8] {
+        var received: [UInt8] = []
+        for try await chunk in body {
+            received.append(contentsOf: chunk.readableBytesView)
+            if let frame = MJPEGStream.firstJPEG(in: received) { return frame }
+            // A part's headers and boundary come on top of the frame itself.
+            guard received.count <= limit + 4096 else { throw GrabFailure.tooLarge(limit: limit) }
+        }
+        throw GrabFailure.empty
     }
 
     /// The URL without its user info, and the Basic `Authorization` value the user info stood for.

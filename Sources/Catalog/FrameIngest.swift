@@ -44,6 +44,11 @@ public struct FrameIngest: Sendable {
         try await settings.current().maxUploadBytes
     }
 
+    /// The `timezone` setting: a camera without its own zone lives in it.
+    public func settingsTimeZone() async throws -> TimeZone {
+        try await settings.current().timeZone
+    }
+
     /// Ingests one frame for the camera's running timelapse. Nothing is stored when it throws.
     public func ingest(cameraId: Int64, bytes: [UInt8], capturedAt: Date? = nil) async throws -> IngestedFrame {
         let settings = try await settings.current()
@@ -58,7 +63,7 @@ public struct FrameIngest: Sendable {
         let volume = await disk.check()
         guard volume.status == .ok else { throw CatalogError.insufficientStorage(freeBytes: volume.usage.freeBytes) }
 
-        let zone = settings.timeZone
+        let zone = camera.timeZone(fallback: settings.timeZone)
         let dayNumber = DataLayout.dayNumber(startedAt: timelapse.startedAt, capturedAt: capturedAt, timeZone: zone)
         let clock = DataLayout.clock(capturedAt, timeZone: zone)
         let plainName = DataLayout.frameName(timelapseId: timelapse.id, dayNumber: dayNumber, clock: clock)

@@ -1,3 +1,4 @@
+import CameraCapture
 import Catalog
 import Database
 import DataDirectory
@@ -38,6 +39,8 @@ public struct APIError: Error, Sendable {
         case let error as CatalogError: return from(catalog: error)
         case let error as MaintenanceError: return from(maintenance: error)
         case let error as VideoError: return from(video: error)
+        case let error as GrabFailure:
+            return APIError(.badGateway, "The camera grab failed: \(error)", details: ["error": .string(error.description)])
         case let error as SettingsValidationError:
             return APIError(.unprocessableContent, "Invalid setting \(error.field): \(error.message)",
                             details: ["field": .string(error.field)])

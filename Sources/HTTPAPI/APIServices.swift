@@ -1,9 +1,11 @@
+import CameraCapture
 import Catalog
 import Database
 import DataDirectory
 import Events
 import ImageServing
 import Maintenance
+import Notifications
 import ThumbnailJobs
 import TimelapserCore
 import Videos
@@ -20,17 +22,21 @@ public struct APIServices: Sendable {
     public var disk: DiskGuard
     public var performance: ThumbnailPerformanceService
     public var events: EventBus
+    public var outages: OutageReader
     public var resolver: ImageVariantResolver
     public var maintenance: ThumbnailMaintenance
     public var videos: VideoService
+    public var webhooks: WebhookService
+    public var cameraTester: CameraTester
     public var layout: DataLayout
     public var apiToken: String?
 
     public init(engine: DatabaseEngine, cameras: CameraService, timelapses: TimelapseService, frames: FrameService,
                 ingest: FrameIngest, settings: SettingsService, queue: ThumbnailJobQueue, disk: DiskGuard,
-                performance: ThumbnailPerformanceService, events: EventBus,
-                resolver: ImageVariantResolver, maintenance: ThumbnailMaintenance, videos: VideoService, layout: DataLayout,
-                apiToken: String?) {
+                performance: ThumbnailPerformanceService, events: EventBus, outages: OutageReader,
+                resolver: ImageVariantResolver, maintenance: ThumbnailMaintenance, videos: VideoService,
+                cameraTester: CameraTester, layout: DataLayout,
+                apiToken: String?, webhooks: WebhookService) {
         self.engine = engine
         self.cameras = cameras
         self.timelapses = timelapses
@@ -41,9 +47,12 @@ public struct APIServices: Sendable {
         self.disk = disk
         self.performance = performance
         self.events = events
+        self.outages = outages
         self.resolver = resolver
         self.maintenance = maintenance
         self.videos = videos
+        self.webhooks = webhooks
+        self.cameraTester = cameraTester
         self.layout = layout
         self.apiToken = apiToken
     }

@@ -20,25 +20,30 @@ struct CameraController {
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        JSONResponse.ok(try await services.cameras.list().map(json))
+        var cameras: [CameraResponse] = []
+        for camera in try await services.cameras.list() { cameras.append(try await json(camera, request: request)) }
+        return JSONResponse.ok(cameras)
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         var request = request
         let draft = Self.draft(try await RequestInput.decode(CameraRequest.self, from: &request))
-        return JSONResponse.ok(CameraResponse(try await services.cameras.create(draft)), status: .created)
+        let camera = try await services.cameras.create(draft)
+        var response = CameraResponse(camera)
+        try await response.addSchedule(camera, settings: services.settings)
+        return JSONResponse.ok(response, status: .created)
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Camera")
-        return JSONResponse.ok(json(try await services.cameras.get(id)))
+        return JSONResponse.ok(try await json(try await services.cameras.get(id), request: request))
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Camera")
         var request = request
         let draft = Self.draft(try await RequestInput.decode(CameraRequest.self, from: &request))
-        return JSONResponse.ok(json(try await services.cameras.update(id, draft)))
+        return JSONResponse.ok(try await json(try await services.cameras.update(id, draft)))
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -61,9 +66,12 @@ struct CameraController {
         return JSONResponse.ok(try await services.timelapses.list(cameraId: id).map(TimelapseResponse.init))
     }
 
-    /// The camera with its in-memory capture health.
-    func json(_ camera: CameraRecord) -> CameraResponse {
-        CameraResponse(camera, framesRejected: services.cameras.rejectedFrames(camera.id))
+    /// The camera with its in-memory capture health and its uptime over the request's `from`/`to` (default the last 24 h).
+    func json(_ camera: CameraRecord, request: Request? = nil) async throws -> CameraResponse {
+        var response = CameraResponse(camera, framesRejected: services.cameras.rejectedFrames(camera.id))
+        (response.uptimePercent, response.outageOpen) = try await OutageController.uptime(services, camera, request: request)
+        try await response.addSchedule(camera, settings: services.settings)
+        return response
     }
 
     static func draft(_ body: CameraRequest) -> CameraService.Draft {

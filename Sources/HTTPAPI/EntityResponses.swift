@@ -20,10 +20,17 @@ struct CameraResponse: Encodable {
     @AlwaysPresent var lastSuccessAt: Date?
     @AlwaysPresent var lastCaptureAt: Date?
     var framesRejected: Int
+    /// Share of the asked range (default the last 24 h) not covered by outages; null when nothing of it has passed.
+    @AlwaysPresent var uptimePercent: Double? = nil
+    var outageOpen = false
     var captureWindow: CaptureWindow
     @AlwaysPresent var timezone: String?
     var rotate: Int
     @AlwaysPresent var crop: CameraCrop?
+    /// The next slot the scheduler captures (inside the window); null without a URL or a running timelapse.
+    @AlwaysPresent var nextCaptureAt: Date? = nil
+    /// Whether the capture window is open now.
+    var windowOpen = true
 
     init(_ c: CameraRecord, framesRejected: Int = 0) {
         id = c.id

@@ -82,7 +82,7 @@ public struct VideoAutomationScheduler: Service {
     /// (no frames yesterday) is recorded without a render.
     func fire(_ firing: Firing, timelapse: TimelapseRecord) async throws {
         guard let spec = try? firing.settings.validated() else { return }
-        let timeZone = try await videos.settings.current().timeZone
+        let timeZone = try await videos.timeZone(of: timelapse)
         let plan = try await videos.plan(timelapse: timelapse, spec: spec, timeZone: timeZone)
         let video = try await videos.database.transaction { db -> VideoRecord? in
             guard try await VideoStore.recordFire(db, timelapseId: timelapse.id, key: firing.key, at: Date()) else { return nil }

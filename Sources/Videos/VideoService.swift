@@ -66,7 +66,8 @@ public struct VideoService: Sendable {
     /// The plan and cost of a render, without queuing it.
     public func dryRun(timelapseId: Int64, settings requested: RenderSettings) async throws -> DryRun {
         let spec = try requested.validated()
-        let plan = try await plan(timelapse: try await timelapse(timelapseId), spec: spec, timeZone: try await settings.current().timeZone)
+        let timelapse = try await timelapse(timelapseId)
+        let plan = try await plan(timelapse: timelapse, spec: spec, timeZone: try await timeZone(of: timelapse))
         let history = try await database.read { try await VideoStore.recentCompleted($0, limit: 20) }
         return DryRun(plan: plan, estimate: RenderEstimate.estimate(plan, history: history))
     }
@@ -75,7 +76,7 @@ public struct VideoService: Sendable {
     public func create(timelapseId: Int64, settings requested: RenderSettings, origin: VideoOrigin = .manual) async throws -> VideoRecord {
         let spec = try requested.validated()
         let timelapse = try await timelapse(timelapseId)
-        let plan = try await plan(timelapse: timelapse, spec: spec, timeZone: try await settings.current().timeZone)
+        let plan = try await plan(timelapse: timelapse, spec: spec, timeZone: try await timeZone(of: timelapse))
         guard !plan.frames.isEmpty else { throw VideoError.noFrames }
         let video = try await database.transaction { db in
             try await Self.insert(db, timelapse: timelapse, name: spec.name, settings: requested, origin: origin)
@@ -183,7 +184,7 @@ extension VideoService {
         guard let timelapse = try await database.read({ try await TimelapseStore.fetchOne($0, id: video.timelapseId) }) else {
             throw RenderError.timelapseMissing
         }
-        let timeZone = try await settings.current().timeZone
+        let timeZone = try await timeZone(of: timelapse)
         let plan = try await plan(timelapse: timelapse, spec: spec, timeZone: timeZone)
         guard !plan.frames.isEmpty else { throw RenderError.noFrames }
         return Prepared(plan: plan, timeZone: timeZone)

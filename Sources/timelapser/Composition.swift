@@ -10,6 +10,7 @@ import ImageServing
 import Imaging
 import Logging
 import Maintenance
+import Notifications
 import ServiceLifecycle
 import ThumbnailJobs
 import TimelapserCore
@@ -41,6 +42,7 @@ struct Composition: Sendable {
     let resolver: ImageVariantResolver
     let rejections: RejectedFrameCounter
     let videos: VideoService
+    let webhooks: WebhookService
     let renderer: VideoRenderer
     let apiServices: APIServices
     let logger: Logger
@@ -70,6 +72,7 @@ struct Composition: Sendable {
                                             events: events, logger: logger)
         let rejections = RejectedFrameCounter()
         let videos = VideoService(database: database, layout: layout, settings: settings, events: events, logger: logger)
+        let webhooks = WebhookService(database: database, logger: logger)
         let renderer = VideoRenderer(layout: layout, pool: RenderDecodePool(), logger: logger)
         let apiServices = APIServices(
             engine: database.engine,
@@ -78,12 +81,14 @@ struct Composition: Sendable {
             frames: FrameService(database: database, layout: layout, events: events),
             ingest: ingest, settings: settings, queue: queue, disk: disk,
             performance: ThumbnailPerformanceService(database: database, settings: settings), events: events,
-            resolver: resolver, maintenance: maintenance, videos: videos, layout: layout, apiToken: configuration.apiToken)
+            outages: OutageReader(database: database),
+            resolver: resolver, maintenance: maintenance, videos: videos,
+            cameraTester: CameraTester(database: database, ingest: ingest), layout: layout, apiToken: configuration.apiToken, webhooks: webhooks)
         return Composition(
             configuration: configuration, database: database, events: events, relay: relay, listensToOtherProcesses: listens,
             settings: settings, queue: queue,
             thumbnails: thumbnails, disk: disk, ingest: ingest, maintenance: maintenance, resolver: resolver, rejections: rejections,
-            videos: videos, renderer: renderer, apiServices: apiServices, logger: logger)
+            videos: videos, webhooks: webhooks, renderer: renderer, apiServices: apiServices, logger: logger)
     }
 
     /// The thumbnail worker of this process.
@@ -95,6 +100,12 @@ struct Composition: Sendable {
     /// The video render worker of this process.
     var renderWorker: RenderWorker {
         RenderWorker(videos: videos, renderer: renderer, leaseDuration: .seconds(configuration.jobLeaseSeconds), logger: logger)
+    }
+
+    /// Queues a delivery per server event and webhook that wants it, and POSTs the queued deliveries.
+    var webhookServices: [any Service] {
+        [WebhookEventSubscriber(webhooks: webhooks, events: events, logger: logger),
+         WebhookDeliveryWorker(webhooks: webhooks, retrySchedule: configuration.webhookRetrySeconds.map { .seconds($0) }, logger: logger)]
     }
 
     /// Fires each timelapse's render automation.
@@ -109,7 +120,8 @@ struct Composition: Sendable {
 
     /// Grabs frames from cameras with a URL and a running timelapse.
     var captureScheduler: CaptureScheduler {
-        CaptureScheduler(database: database, ingest: ingest, rejections: rejections, logger: logger)
+        CaptureScheduler(database: database, ingest: ingest, rejections: rejections,
+                         outages: OutageLog(settings: settings, events: events, logger: logger), logger: logger)
     }
 
     /// Services every process runs before its own: the database pool and the cross-process event listener.
@@ -129,6 +141,7 @@ struct Composition: Sendable {
         services.append(worker)
         services.append(renderWorker)
         services.append(videoAutomation)
+        services.append(contentsOf: webhookServices)
         services.append(captureScheduler)
         services.append(RegenerationMonitor(maintenance: maintenance))
         return services

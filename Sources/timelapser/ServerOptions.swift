@@ -60,6 +60,13 @@ struct ServerOptions: ParsableArguments {
         configuration.host = host ?? environment["TIMELAPSER_HOST"] ?? "127.0.0.1"
         let token = apiToken ?? environment["TIMELAPSER_API_TOKEN"]
         configuration.apiToken = (token?.isEmpty ?? true) ? nil : token
+        if let retries = environment["TIMELAPSER_WEBHOOK_RETRY_SECONDS"] {
+            let delays = retries.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !delays.isEmpty, delays.count <= 20, delays.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 86_400 }) else {
+                throw ValidationError("TIMELAPSER_WEBHOOK_RETRY_SECONDS must be comma-separated seconds, each 1-86400")
+            }
+            configuration.webhookRetrySeconds = delays.compactMap { $0 }
+        }
         return configuration
     }
 }
@@ -74,6 +81,8 @@ struct AppConfiguration: Sendable {
     var apiToken: String?
     /// How long a claimed job is held without a heartbeat before another worker may take it over.
     var jobLeaseSeconds: Int = 30
+    /// The delays of a failed webhook delivery's retries (`TIMELAPSER_WEBHOOK_RETRY_SECONDS`, e.g. "10,60,600,3600").
+    var webhookRetrySeconds: [Int] = [10, 60, 600, 3600]
     /// How often render automation looks for triggers that are due.
     var automationIntervalSeconds: Int = 5
     /// What all decodes of the process may hold at once (ingest checks and thumbnail jobs together).
