@@ -45,8 +45,9 @@ struct CaptureSchedulerClockTests {
             @Sendable func local(_ h: Int, _ m: Int, _ s: Int = 0) -> Date {
                 calendar.date(from: DateComponents(year: 2026, month: 6, day: 12, hour: h, minute: m, second: s))! // a Friday
             }
-            // A one-minute interval, open 22:00–22:05 on Fridays in Berlin; the clock starts at 21:58:30, 60× fast.
-            let window = CaptureWindow.time(start: 22 * 60, end: 22 * 60 + 5, days: [6])
+            // A one-minute interval, open 22:00–22:04 on Fridays in Berlin; the clock starts at 21:59, 30× fast (a slot
+            // every 2 s of real time: a grab and its ingest fit even on a loaded machine).
+            let window = CaptureWindow.time(start: 22 * 60, end: 22 * 60 + 4, days: [6])
             let (cameraId, timelapseId) = try await t.database.transaction { db in
                 var camera = try await CameraStore.insert(db, name: "berlin", rtspUrl: "http://127.0.0.1:\(snapshots.port)/scene.jpg",
                                                           captureIntervalSeconds: 60, generateThumbnails: false, at: Date())
@@ -64,27 +65,27 @@ struct CaptureSchedulerClockTests {
             let disk = DiskGuard(layout: t.layout, settings: settings, events: events, wake: queue.wake, logger: logger)
             let ingest = FrameIngest(database: t.database, layout: t.layout, settings: settings, queue: queue, events: events,
                                      disk: disk, budget: DecodeMemoryBudget(capacity: 1 << 30), logger: logger)
-            let clock = FastClock(start: local(21, 58, 30), speed: 60)
+            let clock = FastClock(start: local(21, 59), speed: 30)
             let scheduler = CaptureScheduler(database: t.database, ingest: ingest, rejections: RejectedFrameCounter(),
                                              outages: OutageLog(settings: settings, events: events, logger: logger),
                                              pollInterval: .milliseconds(100), logger: logger, clock: clock, owner: "clock-test")
             let running = Task { await scheduler.supervise() }
-            // Until 22:07:30 on the fast clock (9 s of real time).
-            try await Task.sleep(for: .seconds(9))
+            // Until 22:05 on the fast clock (12 s of real time).
+            try await Task.sleep(for: .seconds(12))
             running.cancel()
             await running.value
 
             let frames = try await t.database.read { try await ImageStore.fetchAll($0, timelapseId: timelapseId) }
             let minutes = frames.map { calendar.dateComponents([.hour, .minute], from: $0.capturedAt) }.map { $0.hour! * 60 + $0.minute! }
-            #expect(frames.count >= 3, "most slots of the window captured: \(frames.map(\.capturedAt))")
-            #expect(minutes.allSatisfy { (22 * 60..<22 * 60 + 5).contains($0) }, "only inside 22:00–22:05 Berlin: \(minutes)")
+            #expect(frames.count >= 2, "slots of the window captured: \(frames.map(\.capturedAt))")
+            #expect(minutes.allSatisfy { (22 * 60..<22 * 60 + 4).contains($0) }, "only inside 22:00–22:04 Berlin: \(minutes)")
             #expect(Set(minutes).count == minutes.count, "one frame per slot: \(minutes)")
             // Frames are named by the camera's local time (Berlin), not the UTC setting.
             #expect(frames.allSatisfy { $0.filePath.contains("_day001_22") }, "\(frames.map(\.filePath))")
             // A graceful stop gave the lease up; the last claimed slot stays.
             let camera = try #require(try await t.database.read { try await CameraStore.fetchOne($0, id: cameraId) })
             #expect(camera.captureOwner == nil)
-            #expect(camera.lastSlotAt.map { $0 >= local(22, 0) && $0 < local(22, 5) } == true, "\(String(describing: camera.lastSlotAt))")
+            #expect(camera.lastSlotAt.map { $0 >= local(22, 0) && $0 < local(22, 4) } == true, "\(String(describing: camera.lastSlotAt))")
         }
     }
 }
