@@ -2,6 +2,8 @@ import Database
 import DataDirectory
 import Events
 import Foundation
+import Imaging
+import ThumbnailJobs
 import TimelapserCore
 
 /// Cameras and the folders they own.
@@ -10,14 +12,18 @@ public struct CameraService: Sendable {
     let files: FileRemoval
     let rejections: RejectedFrameCounter
     let events: EventBus
+    /// Where the variants of a camera whose crop or rotation changed are re-queued (nil: they are not).
+    let queue: ThumbnailJobQueue?
 
     /// - Parameter rejections: the capture scheduler's count of grabbed frames refused by corruption detection.
+    /// - Parameter queue: the thumbnail job queue, for regenerating variants when `rotate` or `crop` changes.
     public init(database: TimelapserDatabase, layout: DataLayout, events: EventBus,
-                rejections: RejectedFrameCounter = RejectedFrameCounter()) {
+                rejections: RejectedFrameCounter = RejectedFrameCounter(), queue: ThumbnailJobQueue? = nil) {
         self.database = database
         self.files = FileRemoval(layout: layout)
         self.events = events
         self.rejections = rejections
+        self.queue = queue
     }
 
     /// Grabbed frames of the camera refused by corruption detection since the server started (never stored).
@@ -98,16 +104,22 @@ public struct CameraService: Sendable {
         let interval = try draft.captureIntervalSeconds.map { try Self.validInterval($0) }
         let url = try draft.rtspUrl.map { try Self.validURL($0) }
         try draft.validate()
-        return try await database.transaction { db in
+        let (camera, transformChanged) = try await database.transaction { db in
             guard var camera = try await CameraStore.fetchOne(db, id: id) else { throw CatalogError.cameraNotFound(id) }
+            let before = camera.frameTransform
             if let name { camera.name = name }
             if let interval { camera.captureIntervalSeconds = interval }
             if let url { camera.rtspUrl = url }
             if let generate = draft.generateThumbnails { camera.generateThumbnails = generate }
             draft.apply(to: &camera)
             try await CameraStore.update(db, camera)
-            return camera
+            return (camera, camera.frameTransform != before)
         }
+        // Variants show the crop and rotation: remake every image's (frames stay as they are).
+        if transformChanged, let queue {
+            _ = try await queue.enqueueBulk(ImageSelection(cameraId: id), limit: nil, includeSmalls: true, sessionId: nil)
+        }
+        return camera
     }
 
     /// Deletes the camera, its timelapses, images and jobs, then its folder.

@@ -38,41 +38,52 @@ public struct VariantGenerator: Sendable {
 
     // MARK: variants
 
-    public func makeVariants(path: String, thumbnail: VariantSpec, small: VariantSpec?) throws(ImagingError) -> GeneratedVariants {
-        try generate(try FileIO.read(path).bytes, thumbnail: thumbnail, small: small)
+    public func makeVariants(path: String, thumbnail: VariantSpec, small: VariantSpec?,
+                             transform: FrameTransform = .identity) throws(ImagingError) -> GeneratedVariants {
+        try generate(try FileIO.read(path).bytes, thumbnail: thumbnail, small: small, transform: transform)
     }
 
     /// One decode at the DCT scale the largest requested variant needs (the
     /// smallest M/8 libjpeg-turbo IDCT scale that keeps the decoded image at least
     /// as large as the variant, so the Lanczos-3 reduce is always a downscale);
     /// the thumbnail is derived from the small in memory (so it is never larger
-    /// than the small).
-    public func makeVariants(data: [UInt8], thumbnail: VariantSpec, small: VariantSpec?) throws(ImagingError) -> GeneratedVariants {
-        try generate(data, thumbnail: thumbnail, small: small)
+    /// than the small). `transform` (a camera's crop and rotation) applies to both variants: the decode scale is
+    /// chosen from the cropped size, so the reduce is still a downscale.
+    public func makeVariants(data: [UInt8], thumbnail: VariantSpec, small: VariantSpec?,
+                             transform: FrameTransform = .identity) throws(ImagingError) -> GeneratedVariants {
+        try generate(data, thumbnail: thumbnail, small: small, transform: transform)
     }
 
     /// `data` is consumed so that, when the caller holds no other reference (the
     /// path variant), a filtered stream replaces the original in memory.
-    private func generate(_ data: consuming [UInt8], thumbnail: VariantSpec, small: VariantSpec?) throws(ImagingError) -> GeneratedVariants {
+    private func generate(_ data: consuming [UInt8], thumbnail: VariantSpec, small: VariantSpec?,
+                          transform: FrameTransform) throws(ImagingError) -> GeneratedVariants {
         let h = try header(data)
         let probe = h.probe
         let largest = small ?? thumbnail
-        let target = largest.fittedSize(width: probe.uprightWidth, height: probe.uprightHeight)
+        let crop = transform.clippedCrop(width: h.width, height: h.height)
+        let orientation = transform.orientation(composedWith: probe.orientation)
+        let upright = transform.outputSize(storedWidth: h.width, storedHeight: h.height, orientation: probe.orientation)
+        let target = largest.fittedSize(width: upright.width, height: upright.height)
         // Target in stored (pre-rotation) orientation.
-        let swaps = probe.orientation >= 5
+        let swaps = orientation >= 5
         let tw = swaps ? target.height : target.width
         let th = swaps ? target.width : target.height
+        // What the whole frame must decode to for the crop to cover the target.
+        let minimum = FrameTransform.decodeMinimum(crop: crop, width: h.width, height: h.height, minWidth: tw, minHeight: th)
         // Progressive and nearly lossless (every quantiser ≤ 2): the final AC
         // refinement scans only add ±2/8 of a grey level per coefficient, invisible
         // after a ≥ 2× reduce, yet cost a third of the decode. The stream is still
         // walked to its end, so truncation is still detected.
         if h.sofMarker == 0xC2, h.maxQuantizer <= 2,
-           Codec.eighths(width: h.width, height: h.height, minWidth: tw, minHeight: th) <= 4,
+           Codec.eighths(width: h.width, height: h.height, minWidth: minimum.width, minHeight: minimum.height) <= 4,
            let filtered = try ScanFilter.withoutFinalACRefinement(data, header: h) {
             data = filtered
         }
-        let decoded = try Codec.decode(data, header: h, minWidth: tw, minHeight: th)
-        let first = decoded.image.resized420(width: tw, height: th).oriented(probe.orientation)
+        let decoded = try Codec.decode(data, header: h, minWidth: minimum.width, minHeight: minimum.height)
+        var image = decoded.image
+        if let crop { image = image.cropped(to: crop, fullWidth: h.width, fullHeight: h.height) }
+        let first = image.resized420(width: tw, height: th).oriented(orientation)
         let firstEncoded = try Codec.encode(first, quality: largest.quality)
         guard small != nil else {
             return GeneratedVariants(thumbnail: firstEncoded, small: nil, meanLuma: VideoFrameDecoder.meanLuma(first.y))

@@ -8,12 +8,15 @@ public struct VideoFrameDecoder: Sendable {
     /// Output width and height (both even).
     public let width: Int
     public let height: Int
+    /// The camera's crop and rotation, applied before the resize to `width × height`.
+    public let transform: FrameTransform
 
-    public init(width: Int, height: Int, limits: ImageLimits = .init()) {
+    public init(width: Int, height: Int, limits: ImageLimits = .init(), transform: FrameTransform = .identity) {
         precondition(width > 0 && height > 0 && width % 2 == 0 && height % 2 == 0, "video frames have even sides")
         self.width = width
         self.height = height
         self.limits = limits
+        self.transform = transform
         ImagingRuntime.initialize()
     }
 
@@ -29,11 +32,17 @@ public struct VideoFrameDecoder: Sendable {
         let generator = VariantGenerator(limits: limits)
         let header = try generator.header(data)
         let probe = header.probe
-        let swaps = probe.orientation >= 5
+        let crop = transform.clippedCrop(width: header.width, height: header.height)
+        let orientation = transform.orientation(composedWith: probe.orientation)
+        let swaps = orientation >= 5
         let storedWidth = swaps ? height : width
         let storedHeight = swaps ? width : height
-        let decoded = try Codec.decode(data, header: header, minWidth: storedWidth, minHeight: storedHeight)
-        let image = decoded.image.resized420(width: storedWidth, height: storedHeight).oriented(probe.orientation)
+        let minimum = FrameTransform.decodeMinimum(crop: crop, width: header.width, height: header.height,
+                                                   minWidth: storedWidth, minHeight: storedHeight)
+        let decoded = try Codec.decode(data, header: header, minWidth: minimum.width, minHeight: minimum.height)
+        var source = decoded.image
+        if let crop { source = source.cropped(to: crop, fullWidth: header.width, fullHeight: header.height) }
+        let image = source.resized420(width: storedWidth, height: storedHeight).oriented(orientation)
         return Self.limitedRange(image, lumaGain: lumaGain)
     }
 

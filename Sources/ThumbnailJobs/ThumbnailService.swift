@@ -85,9 +85,13 @@ public struct ThumbnailService: Sendable {
     /// transaction that completes the job (fenced by `workerId`), sets paths, sizes and counts.
     public func generate(job: ThumbnailJobRecord, workerId: String, settings: Settings, pool: NIOThreadPool) async throws -> GenerationResult {
         let started = ContinuousClock.now
-        guard let image = try await database.read({ try await ImageStore.fetchOne($0, id: job.imageId) }) else {
-            throw GenerationError.imageMissing(job.imageId)
+        let (found, camera) = try await database.read { db -> (ImageRecord?, CameraRecord?) in
+            guard let image = try await ImageStore.fetchOne(db, id: job.imageId) else { return (nil, nil) }
+            return (image, try await CameraStore.fetchOne(db, id: image.cameraId))
         }
+        guard let image = found else { throw GenerationError.imageMissing(job.imageId) }
+        // The camera's crop and rotation, read once per job: a change re-queues the camera's images.
+        let transform = camera?.frameTransform ?? .identity
         let plan = try await plan(for: image, job: job, settings: settings)
         let owner = TempOwner(workerID: workerId, jobID: job.id)
         // The decode's memory is reserved first: big frames take their turn instead of piling up.
@@ -96,7 +100,8 @@ public struct ThumbnailService: Sendable {
         do {
             written = try await budget.withReservation(cost) {
                 try await pool.runIfActive { [layout] in
-                    try Self.render(image: image, layout: layout, settings: settings, makeSmall: plan.makeSmall, owner: owner)
+                    try Self.render(image: image, layout: layout, settings: settings, makeSmall: plan.makeSmall, owner: owner,
+                                    transform: transform)
                 }
             }
         } catch let error as ImagingError {
@@ -137,7 +142,8 @@ public struct ThumbnailService: Sendable {
     }
 
     /// Blocking: one decode, both variants, atomic writes under the names derived from the stored frame name.
-    static func render(image: ImageRecord, layout: DataLayout, settings: Settings, makeSmall: Bool, owner: TempOwner) throws -> Written {
+    static func render(image: ImageRecord, layout: DataLayout, settings: Settings, makeSmall: Bool, owner: TempOwner,
+                       transform: FrameTransform = .identity) throws -> Written {
         guard let frame = layout.absolutePath(image.filePath),
               let thumbRelative = DataLayout.variantPath(forFramePath: image.filePath, kind: .thumbnail),
               let smallRelative = DataLayout.variantPath(forFramePath: image.filePath, kind: .small),
@@ -148,7 +154,7 @@ public struct ThumbnailService: Sendable {
         do {
             variants = try generator.makeVariants(
                 path: frame, thumbnail: .thumbnail(quality: settings.thumbnailQuality),
-                small: makeSmall ? .small(quality: settings.smallQuality) : nil)
+                small: makeSmall ? .small(quality: settings.smallQuality) : nil, transform: transform)
         } catch {
             if case .io(let detail) = error { throw GenerationError.frameUnavailable(detail) }
             throw GenerationError.badFrame(error)

@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Imaging
 
 /// Everything a render needs, decided before the first frame is decoded: which frames, at what rate and size,
 /// and each frame's brightness gain.
@@ -11,11 +12,13 @@ public struct RenderPlan: Sendable {
     /// Luma gain per frame (all 1 without deflicker).
     public var gains: [Double]
     public var spec: RenderSpec
+    /// The camera's crop and rotation, applied to every frame and the poster.
+    public var transform: FrameTransform = .identity
 
     public var durationSeconds: Double { fps > 0 ? Double(frames.count) / fps : 0 }
 
     /// Plans a render of `selected` frames (already through ``FrameSelection``).
-    public static func make(selected: [RenderFrameRecord], spec: RenderSpec) -> RenderPlan {
+    public static func make(selected: [RenderFrameRecord], spec: RenderSpec, transform: FrameTransform = .identity) -> RenderPlan {
         var frames = selected
         let fps: Double
         switch spec.length {
@@ -31,11 +34,14 @@ public struct RenderPlan: Sendable {
             }
         }
         // The output size follows the last frame (the camera's current resolution); frames of another size are
-        // resized to it.
+        // resized to it. The camera's crop and rotation shape it (the recorded size is the upright one, taken as
+        // the stored one: frames with an EXIF quarter-turn are cropped by their coded pixels all the same).
         let reference = frames.last ?? selected.last
-        let size = spec.resolution.size(sourceWidth: reference?.width ?? 2, sourceHeight: reference?.height ?? 2)
+        let source = transform.outputSize(storedWidth: reference?.width ?? 2, storedHeight: reference?.height ?? 2)
+        let size = spec.resolution.size(sourceWidth: source.width, sourceHeight: source.height)
         let gains = spec.deflicker ? Deflicker.gains(lumas: frames.map(\.meanLuma)) : [Double](repeating: 1, count: frames.count)
-        return RenderPlan(frames: frames, fps: fps, width: size.width, height: size.height, gains: gains, spec: spec)
+        return RenderPlan(frames: frames, fps: fps, width: size.width, height: size.height, gains: gains, spec: spec,
+                          transform: transform)
     }
 
     /// `count` items spread evenly over `items`, first and last included.

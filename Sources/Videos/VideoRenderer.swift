@@ -42,7 +42,7 @@ public struct VideoRenderer: Sendable {
         let encoder = VideoEncoder(width: plan.width, height: plan.height, fps: plan.fps, codec: plan.spec.codec,
                                    quality: plan.spec.quality, preset: plan.spec.preset, filter: filter,
                                    workingDirectory: scratch, output: output)
-        let decoder = VideoFrameDecoder(width: plan.width, height: plan.height, limits: limits)
+        let decoder = VideoFrameDecoder(width: plan.width, height: plan.height, limits: limits, transform: plan.transform)
         let paths = plan.frames.map { layout.absolutePath($0.filePath) }
         let gains = plan.gains
         let pool = self.pool
@@ -94,8 +94,10 @@ public struct VideoRenderer: Sendable {
     public func poster(_ plan: RenderPlan) async throws -> [UInt8]? {
         guard !plan.frames.isEmpty, let path = layout.absolutePath(plan.frames[plan.frames.count / 2].filePath) else { return nil }
         let limits = self.limits
+        let transform = plan.transform
         return try? await pool.run {
-            try VariantGenerator(limits: limits).makeVariants(path: path, thumbnail: .thumbnail(), small: nil).thumbnail.bytes
+            try VariantGenerator(limits: limits).makeVariants(path: path, thumbnail: .thumbnail(), small: nil,
+                                                              transform: transform).thumbnail.bytes
         }
     }
 }

@@ -53,7 +53,8 @@ public struct VideoService: Sendable {
         let frames = try await database.read {
             try await VideoStore.frames($0, timelapseId: timelapse.id, from: spec.from, to: spec.to)
         }
-        return RenderPlan.make(selected: FrameSelection.select(frames, spec: spec, timeZone: timeZone), spec: spec)
+        return RenderPlan.make(selected: FrameSelection.select(frames, spec: spec, timeZone: timeZone), spec: spec,
+                               transform: try await frameTransform(of: timelapse))
     }
 
     func timelapse(_ id: Int64) async throws -> TimelapseRecord {

@@ -76,7 +76,7 @@ struct Composition: Sendable {
         let renderer = VideoRenderer(layout: layout, pool: RenderDecodePool(), logger: logger)
         let apiServices = APIServices(
             engine: database.engine,
-            cameras: CameraService(database: database, layout: layout, events: events, rejections: rejections),
+            cameras: CameraService(database: database, layout: layout, events: events, rejections: rejections, queue: queue),
             timelapses: TimelapseService(database: database, layout: layout, settings: settings, thumbnails: thumbnails, events: events),
             frames: FrameService(database: database, layout: layout, events: events),
             ingest: ingest, settings: settings, queue: queue, disk: disk,

@@ -3,9 +3,12 @@
 
 The server is the real `timelapser serve` binary on a scratch data directory and SQLite database; frames are real
 JPEGs posted through the API; videos are real renders (ffmpeg) that Chromium plays. Set SCREENSHOTS_DIR to also save
-screenshots of the three pages and of the Videos panel.
+screenshots of the pages, of the Videos panel, of a camera's page with its timeline and of the Webhooks section.
+A small HTTP server run by the tests stands in for a snapshot camera (a JPEG file it serves, or a 404 while the
+file is away) and receives webhook deliveries.
 """
-import io, json, os, shutil, socket, subprocess, sys, tempfile, time, unittest, urllib.request, urllib.error
+import datetime, hashlib, hmac, http.server, io, json, os, shutil, socket, subprocess, sys, tempfile, threading, time, unittest
+import urllib.request, urllib.error
 
 from PIL import Image, ImageDraw
 from selenium import webdriver
@@ -95,6 +98,63 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class Fixtures:
+    """A snapshot camera (GET /NAME.jpg serves that file of `dir`, 404 when absent) and a webhook receiver (every
+    POST is kept in `posts` as (path, headers, body) and answered 200)."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="timelapser-fixtures-")
+        self.posts = []
+        fixtures = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                try:
+                    with open(os.path.join(fixtures.dir, os.path.basename(self.path.split("?")[0])), "rb") as f:
+                        data = f.read()
+                except OSError:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                fixtures.posts.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+    def put(self, name, data):
+        with open(os.path.join(self.dir, name + ".tmp"), "wb") as f:
+            f.write(data)
+        os.replace(os.path.join(self.dir, name + ".tmp"), os.path.join(self.dir, name))
+
+    def remove(self, name):
+        os.remove(os.path.join(self.dir, name))
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def iso(moment):
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def browser():
     options = webdriver.ChromeOptions()
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
@@ -116,6 +176,7 @@ class DashboardTests(unittest.TestCase):
         for i in range(3):
             s.capture(cls.camera, i, f"2026-03-01T08:0{i}:00Z")
         s.wait_idle()
+        cls.fixtures = Fixtures()
         cls.driver = browser()
         cls.wait = WebDriverWait(cls.driver, 20)
 
@@ -123,6 +184,7 @@ class DashboardTests(unittest.TestCase):
     def tearDownClass(cls):
         cls.driver.quit()
         cls.server.stop()
+        cls.fixtures.stop()
 
     def open(self, hash_path):
         self.driver.get(self.server.url("/" + hash_path))
@@ -172,6 +234,11 @@ class DashboardTests(unittest.TestCase):
         self.wait.until(lambda d: d.execute_script(
             "return [...document.querySelectorAll('#frames img')].every(i => i.complete && i.naturalWidth > 0)"))
         self.screenshot("dashboard-timelapse.png")
+        # The 58 minutes between 08:02 and 09:00 (the camera's interval is 5 min) are marked between their frames.
+        gap = self.driver.find_element(By.CSS_SELECTOR, "#frames .frame-gap")
+        self.assertIn("Gap of 58 min", gap.text)
+        self.assertEqual(gap.get_attribute("data-gap-seconds"), "3480")
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#frames .frame-gap")), 1, "1-minute steps are no gap")
         self.driver.find_element(By.CSS_SELECTOR, "#frames button").click()
         self.wait.until(lambda d: d.execute_script("const i = document.getElementById('frame-img'); return i.complete && i.naturalWidth > 200"))
         self.driver.find_element(By.ID, "frame-close").click()
@@ -373,6 +440,194 @@ class DashboardTests(unittest.TestCase):
             self.assertNotIn(video_id, [v["id"] for v in s.get(f"/api/timelapses/{timelapse}/videos")])
         self.wait_text("videos", "No videos yet")
         self.assertEqual(s.request("GET", f"/api/videos/{full}")["status_code"], 404)
+
+    # ---------- camera operations ----------
+    def set_value(self, element_id, value):
+        field = self.driver.find_element(By.ID, element_id)
+        field.clear()
+        field.send_keys(value)
+
+    def value(self, element_id):
+        return self.driver.find_element(By.ID, element_id).get_attribute("value")
+
+    def checked(self, element_id):
+        return self.driver.find_element(By.ID, element_id).is_selected()
+
+    def test_7_camera_form_tests_the_url_and_round_trips_a_time_window(self):
+        s, fx = self.server, self.fixtures
+        fx.put("porch.jpg", frame(40))
+        self.open("#/")
+        self.wait.until(lambda d: d.find_element(By.ID, "cam-name"))
+        self.set_value("cam-name", "Porch")
+        self.set_value("cam-url", fx.url("/porch.jpg"))
+        # Test grabs from the URL typed, before anything is saved: size, time and the frame itself.
+        self.driver.find_element(By.ID, "cam-test").click()
+        self.wait_text("cam-test-summary", "1280×720")
+        self.assertIn("OK", self.text_of("cam-test-summary"))
+        self.assertRegex(self.text_of("cam-test-summary"), r"\d+ KB · \d+ ms")
+        self.wait.until(lambda d: d.execute_script("const i = document.getElementById('cam-test-preview'); return i && i.complete && i.naturalWidth"))
+        self.assertEqual(self.driver.execute_script("return document.getElementById('cam-test-preview').naturalWidth"), 1280)
+        self.assertNotIn("Porch", [c["name"] for c in s.get("/api/cameras")], "a test stores nothing")
+        # A URL that answers 404: the test says so.
+        self.set_value("cam-url", fx.url("/missing.jpg"))
+        self.driver.find_element(By.ID, "cam-test").click()
+        self.wait_text("cam-test-summary", "Failed")
+        self.set_value("cam-url", fx.url("/porch.jpg"))
+
+        # A time window: a bad start is the server's 422, shown at its field; nothing is saved.
+        self.driver.find_element(By.CSS_SELECTOR, ".camera-options summary").click()
+        Select(self.driver.find_element(By.ID, "cam-window-mode")).select_by_value("time")
+        self.set_value("cam-window-start", "7am")
+        self.set_value("cam-window-end", "20:15")
+        self.driver.find_element(By.ID, "cam-save").click()
+        self.wait_text("cam-error-capture-window-start", "HH:MM")
+        self.assertEqual(self.driver.find_element(By.ID, "cam-window-start").get_attribute("aria-invalid"), "true")
+        self.assertNotIn("Porch", [c["name"] for c in s.get("/api/cameras")])
+        self.set_value("cam-window-start", "06:30")
+        for day in ("sat", "sun"):
+            self.driver.find_element(By.ID, f"cam-day-{day}").click()
+        self.set_value("cam-timezone", "Europe/Paris")
+        Select(self.driver.find_element(By.ID, "cam-rotate")).select_by_value("90")
+        for key, number in zip("xywh", (10, 20, 640, 480)):
+            self.set_value(f"cam-crop-{key}", str(number))
+        self.driver.find_element(By.ID, "cam-save").click()
+        self.wait.until(lambda d: d.find_elements(By.XPATH, "//article[@data-camera][.//h2[normalize-space()='Porch']]"))
+        self.assertEqual(self.text_of("cam-error-capture-window-start"), "")
+        camera = next(c for c in s.get("/api/cameras") if c["name"] == "Porch")
+        self.assertEqual(camera["capture_window"], {"mode": "time", "start": "06:30", "end": "20:15", "days": ["mon", "tue", "wed", "thu", "fri"]})
+        self.assertEqual((camera["timezone"], camera["rotate"], camera["crop"]), ("Europe/Paris", 90, {"x": 10, "y": 20, "w": 640, "h": 480}))
+        self.assertEqual(camera["rtsp_url"], fx.url("/porch.jpg"))
+
+        # The camera's page shows the same values in its form; a change saves only what changed.
+        self.open(f"#/cameras/{camera['id']}")
+        self.wait.until(lambda d: d.find_element(By.ID, "camera-edit-form"))
+        self.assertEqual(Select(self.driver.find_element(By.ID, "cam-window-mode")).first_selected_option.get_attribute("value"), "time")
+        self.assertTrue(self.driver.find_element(By.ID, "cam-window-start").is_displayed())
+        self.assertFalse(self.driver.find_element(By.ID, "cam-window-latitude").is_displayed())
+        self.assertEqual((self.value("cam-window-start"), self.value("cam-window-end")), ("06:30", "20:15"))
+        self.assertEqual([self.checked(f"cam-day-{d}") for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")], [True] * 5 + [False] * 2)
+        self.assertEqual((self.value("cam-timezone"), self.value("cam-rotate"), self.value("cam-crop-w")), ("Europe/Paris", "90", "640"))
+        self.assertEqual(self.value("cam-url"), fx.url("/porch.jpg"))
+        self.set_value("cam-window-end", "21:00")
+        self.driver.find_element(By.ID, "cam-day-sat").click()
+        self.driver.find_element(By.ID, "cam-save").click()
+        self.wait.until(lambda d: s.get(f"/api/cameras/{camera['id']}")["capture_window"].get("end") == "21:00")
+        saved = s.get(f"/api/cameras/{camera['id']}")
+        self.assertEqual(saved["capture_window"]["days"], ["mon", "tue", "wed", "thu", "fri", "sat"])
+        self.assertEqual((saved["rtsp_url"], saved["timezone"], saved["rotate"]), (fx.url("/porch.jpg"), "Europe/Paris", 90))
+        self.wait_text("camera-status", "06:30–21:00")
+
+        # Test on the saved camera (URL unchanged) and Capture now, once a timelapse runs.
+        self.driver.find_element(By.ID, "cam-test").click()
+        self.wait_text("cam-test-summary", "1280×720")
+        s.request("POST", f"/api/cameras/{camera['id']}/timelapses", {"name": "Porch days"})
+        self.driver.refresh()
+        self.wait.until(lambda d: d.find_element(By.ID, "camera-capture-now")).click()
+        active = s.get(f"/api/cameras/{camera['id']}")["active_timelapse_id"]
+        self.wait.until(lambda d: s.get(f"/api/timelapses/{active}")["image_count"] >= 1)
+        self.wait_text("toast", "Captured a frame (1280×720)")
+        s.request("PATCH", f"/api/cameras/{camera['id']}", {"rtsp_url": None})
+
+    def test_8_webhooks_add_test_deliver_edit_delete(self):
+        s, fx = self.server, self.fixtures
+        self.open("#/settings")
+        self.wait.until(lambda d: d.find_element(By.ID, "webhooks-empty"))
+        # A bad URL is the server's 422 at its field.
+        self.set_value("webhook-url", "ftp://example.com/x")
+        self.driver.find_element(By.ID, "webhook-save").click()
+        self.wait_text("webhook-error-url", "url")
+        self.set_value("webhook-url", fx.url("/hooks/t0ken"))
+        self.set_value("webhook-secret", "s3cret")
+        self.driver.find_element(By.ID, "webhook-event-timelapse_completed").click()
+        self.driver.find_element(By.ID, "webhook-save").click()
+        row = self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#webhooks tr[data-webhook]"))
+        hook = s.get("/api/webhooks")[0]
+        self.assertEqual(hook["events"], ["camera_offline", "camera_online", "timelapse_completed"])
+        self.assertTrue(hook["has_secret"])
+        self.assertIn(hook["url"], row.text, "the masked URL")
+        self.assertNotIn("t0ken", row.text)
+        self.assertIn("signed", row.text)
+        self.assertIn("timelapse_completed", row.text)
+
+        # Test queues a webhook_test delivery; the list follows it to delivered.
+        row.find_element(By.CSS_SELECTOR, "button.webhook-test").click()
+        delivered = WebDriverWait(self.driver, 30).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, "#webhook-deliveries tr[data-status='delivered']"))
+        self.assertIn("webhook_test", delivered.text)
+        self.assertIn("200", delivered.text)
+        path, headers, body = fx.posts[-1]
+        self.assertEqual((path, headers["x-timelapser-event"]), ("/hooks/t0ken", "webhook_test"))
+        self.assertEqual(headers["x-timelapser-signature"], "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest())
+        self.screenshot("dashboard-webhooks.png", self.driver.find_element(By.ID, "webhooks-panel"))
+
+        # Edit: disable it and drop an event; URL and secret left empty stay as they were.
+        self.driver.find_element(By.CSS_SELECTOR, "#webhooks button.webhook-edit").click()
+        self.wait.until(lambda d: d.find_element(By.ID, "webhook-cancel"))
+        self.driver.find_element(By.ID, "webhook-enabled").click()
+        self.driver.find_element(By.ID, "webhook-event-camera_online").click()
+        self.driver.find_element(By.ID, "webhook-save").click()
+        self.wait.until(lambda d: not s.get(f"/api/webhooks/{hook['id']}")["enabled"])
+        changed = s.get(f"/api/webhooks/{hook['id']}")
+        self.assertEqual((changed["url"], changed["has_secret"], changed["events"]), (hook["url"], True, ["camera_offline", "timelapse_completed"]))
+        self.wait.until(lambda d: "no" in d.execute_script("const r = document.querySelector('#webhooks tr[data-webhook]'); return r ? r.innerText : ''").split())
+
+        # Delete asks first.
+        self.driver.find_element(By.CSS_SELECTOR, "#webhooks button.webhook-delete").click()
+        self.wait.until(expected_conditions.alert_is_present()).accept()
+        self.wait.until(lambda d: d.find_element(By.ID, "webhooks-empty"))
+        self.assertEqual(s.get("/api/webhooks"), [])
+
+    def test_9_outage_goes_live_to_the_card_and_onto_the_timeline(self):
+        s, fx = self.server, self.fixtures
+        camera = s.request("POST", "/api/cameras", {"name": "Gate"})["data"]["id"]
+        now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        start = now - datetime.timedelta(hours=20)
+        s.request("POST", f"/api/cameras/{camera}/timelapses", {"name": "Gate watch", "started_at": iso(start)})
+        for i in range(0, 20 * 6 - 2):  # a frame every 10 minutes, but none for three hours from hour 8
+            if 48 <= i < 66:
+                continue
+            s.capture(camera, 60 + i, iso(start + datetime.timedelta(minutes=10 * i)))
+        fx.put("gate.jpg", frame(90))
+        s.request("PATCH", "/api/settings", {"outage_after_failures": 1})
+        s.request("PATCH", f"/api/cameras/{camera}", {"rtsp_url": fx.url("/gate.jpg"), "capture_interval_seconds": 1})
+        try:
+            self.open("#/")
+            card = f'[data-camera="{camera}"] [data-field="status"]'
+            self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, card).text == "● Up")
+            # The snapshot goes away: the next grab fails, the outage opens and the card hears camera_offline.
+            fx.remove("gate.jpg")
+            WebDriverWait(self.driver, 30).until(lambda d: "Down" in d.find_element(By.CSS_SELECTOR, card).text)
+            self.assertTrue(s.get(f"/api/cameras/{camera}")["outage_open"])
+            time.sleep(2)
+            fx.put("gate.jpg", frame(91))
+            WebDriverWait(self.driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, card).text == "● Up")
+        finally:  # back to a grab every 5 minutes (the next is due within 5 minutes, after the test)
+            s.request("PATCH", f"/api/cameras/{camera}", {"capture_interval_seconds": 300})
+            s.request("PATCH", "/api/settings", {"outage_after_failures": 2})
+        outages = s.get(f"/api/cameras/{camera}/outages")
+        self.assertEqual(len(outages), 1)
+        self.assertIsNotNone(outages[0]["ended_at"])
+        s.wait_idle()
+
+        # The camera page: uptime, the 24 h timeline with captures, the three-hour gap and the outage band.
+        self.open(f"#/cameras/{camera}")
+        band = self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f"#timeline rect.outage[data-outage='{outages[0]['id']}']"))
+        self.assertGreater(float(band.get_attribute("width")), 0)
+        self.assertIn("Uptime (24 h): ", self.text_of("camera-status"))
+        self.assertIn("● Up", self.text_of("camera-status"))
+        self.assertLess(s.get(f"/api/cameras/{camera}")["uptime_percent"], 100)
+        self.assertIn("failed grab", self.text_of("outage-list"))
+        captures = self.driver.find_elements(By.CSS_SELECTOR, "#timeline rect.capture")
+        gaps = self.driver.find_elements(By.CSS_SELECTOR, "#timeline rect.gap")
+        self.assertGreater(len(captures), 60)
+        self.assertGreaterEqual(len(gaps), 10, "the three hours without frames")
+        self.assertIn("1 outage", self.text_of("timeline"))
+        self.screenshot("dashboard-camera-timeline.png", self.driver.find_element(By.ID, "main"))
+        # The 7-day range draws the same outage.
+        self.driver.find_element(By.CSS_SELECTOR, 'label[data-range="7d"]').click()
+        self.wait.until(lambda d: "7 d" in d.find_element(By.CSS_SELECTOR, "#timeline svg").get_attribute("aria-label"))
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#timeline rect.outage")), 1)
+        s.request("PATCH", f"/api/cameras/{camera}", {"rtsp_url": None})
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ function connectEvents() {
   const types = ["image_captured", "thumbnail_job_completed", "thumbnail_job_failed", "thumbnail_regeneration_started",
     "thumbnail_regeneration_progress", "thumbnail_regeneration_completed", "thumbnail_regeneration_cancelled",
     "thumbnails_verified", "thumbnails_repaired", "thumbnails_cleaned", "thumbnails_deleted", "timelapse_completed",
-    "video_queued", "video_render_progress", "video_completed", "video_failed", "video_cancelled"];
+    "video_queued", "video_render_progress", "video_completed", "video_failed", "video_cancelled",
+    "camera_offline", "camera_online", "camera_deleted"];
   for (const type of types) {
     source.addEventListener(type, (e) => {
       let data = {};

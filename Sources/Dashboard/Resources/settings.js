@@ -1,4 +1,5 @@
-// Timelapser dashboard: the settings page (application settings form, thumbnail maintenance actions, statistics).
+// Timelapser dashboard: the settings page (application settings form, thumbnail maintenance actions, webhooks (see
+// webhooks.js), statistics).
 "use strict";
 
 // ---------- settings page ----------
@@ -15,6 +16,7 @@ const SETTINGS = [
   ["max_source_pixels", "Largest source (pixels)", "int"],
   ["max_upload_bytes", "Largest upload (bytes)", "int"],
   ["timezone", "Time zone (IANA)", "text"],
+  ["outage_after_failures", "Failed grabs before a camera is down", "int"],
 ];
 
 async function settingsView() {
@@ -49,16 +51,17 @@ async function settingsView() {
         h("button", { type: "button", id: "cleanup-orphans", text: "Cleanup Orphaned Files", onclick: () => cleanupDryRun(result) }),
         h("button", { type: "button", id: "delete-all", class: "danger", text: "Delete All Thumbnails", onclick: () => deleteAll(result) })),
       h("div", {}, progress, progressText, cancel), result),
+    webhooksSection(),
     h("section", { class: "panel", "aria-labelledby": "s-stats" }, h("h2", { id: "s-stats", text: "Statistics" }),
       h("div", { id: "stats", class: "stats" }), h("h2", { text: "Recent failures" }), h("div", { id: "failures" })));
-  await Promise.all([renderStats(), refreshRegeneration()]);
+  await Promise.all([renderStats(), refreshRegeneration(), renderWebhooks()]);
   const timer = setInterval(refreshRegeneration, 2000);
   leaveView = (() => {
     const off = onLive((type, data) => {
       if (type.startsWith("thumbnail_regeneration_")) showRegeneration(data, type);
       if (type.startsWith("thumbnails_") || type === "thumbnail_regeneration_completed") renderStats();
     });
-    return () => { off(); clearInterval(timer); };
+    return () => { off(); clearInterval(timer); leaveWebhooks(); };
   })();
 }
 

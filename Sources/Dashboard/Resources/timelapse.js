@@ -33,16 +33,39 @@ async function timelapseView(id, page = 0) {
     pager(),
     h("div", { class: "frames", id: "frames" }),
     pager());
-  const images = await api.get(`/api/timelapses/${id}/images?limit=${PAGE_SIZE}&offset=${page * PAGE_SIZE}`);
+  const [images, camera] = await Promise.all([
+    api.get(`/api/timelapses/${id}/images?limit=${PAGE_SIZE}&offset=${page * PAGE_SIZE}`),
+    api.get(`/api/cameras/${timelapse.camera_id}`).catch(() => null)]);
   if (left) return;
-  $("#frames").replaceChildren(...images.map((image) => h("button", { type: "button", class: "frame", "data-image": image.id,
-    "aria-label": `Frame ${new Date(image.captured_at).toLocaleString()}`, onclick: () => openFrame(image) },
-    h("img", { src: image.urls.thumbnail, loading: "lazy", alt: "", width: 200, height: 150 }))));
+  const cells = [];
+  images.forEach((image, i) => {
+    const gap = i > 0 && camera ? frameGap(images[i - 1], image, camera.capture_interval_seconds) : null;
+    if (gap) cells.push(gap);
+    cells.push(h("button", { type: "button", class: "frame", "data-image": image.id,
+      "aria-label": `Frame ${new Date(image.captured_at).toLocaleString()}`, onclick: () => openFrame(image) },
+      h("img", { src: image.urls.thumbnail, loading: "lazy", alt: "", width: 200, height: 150 })));
+  });
+  $("#frames").replaceChildren(...cells);
   stopThumbnails = onLive((type, data) => {
     if (type !== "thumbnail_job_completed" || data.timelapse_id !== id) return;
     const img = document.querySelector(`[data-image="${data.image_id}"] img`);
     if (img && data.thumbnail_url) img.src = data.thumbnail_url;
   });
+}
+
+/// A mark between two consecutive frames much further apart than the camera's interval (3 intervals, and a minute).
+function frameGap(before, after, intervalSeconds) {
+  const seconds = (Date.parse(after.captured_at) - Date.parse(before.captured_at)) / 1000;
+  if (seconds <= Math.max(3 * intervalSeconds, 60)) return null;
+  return h("div", { class: "frame-gap", role: "note", "data-gap-seconds": Math.round(seconds),
+    title: `No frame from ${new Date(before.captured_at).toLocaleString()} to ${new Date(after.captured_at).toLocaleString()}` },
+    h("span", { class: "gap-icon", "aria-hidden": "true", text: "⋯" }), `Gap of ${duration(seconds)}`,
+    h("span", { class: "meta", text: `about ${Math.round(seconds / intervalSeconds) - 1} frames missing` }));
+}
+
+function duration(seconds) {
+  const d = Math.floor(seconds / 86400), hours = Math.floor(seconds % 86400 / 3600), m = Math.round(seconds % 3600 / 60);
+  return d ? `${d} d ${hours} h` : hours ? `${hours} h ${m} min` : `${m} min`;
 }
 
 function openFrame(image) {
