@@ -91,12 +91,13 @@ extension WebhookStore {
     /// Queues a delivery, due at once.
     public static func enqueue(
         _ db: DatabaseConnection, webhookId: Int64, deliveryId: String, event: String, payload: String, at now: Date
-    ) async throws -> WebhookDeliveryRecord {
+    ) async throws -> WebhookDeliveryRecord? {
         try decodeDeliveries(try await db.raw("""
             INSERT INTO webhook_deliveries (webhook_id, delivery_id, event, payload, status, attempts, next_attempt_at, created_at)
             VALUES (\(bind: webhookId), \(bind: deliveryId), \(bind: event), \(bind: payload), 'pending', 0, \(bind: now), \(bind: now))
+            ON CONFLICT (delivery_id) DO NOTHING
             RETURNING *
-            """).all())[0]
+            """).all()).first
     }
 
     /// A webhook's deliveries, newest first.

@@ -24,6 +24,8 @@ public final class CrossProcessEventRelay: EventRelay, Sendable {
         var origin: String
         var type: ServerEvent.Kind
         var data: String
+        /// ``PublishedEvent/source`` of the event (absent from older processes).
+        var source: String?
     }
 
     public init(notifications: any NotificationChannel, origin: String, logger: Logger) {
@@ -32,8 +34,8 @@ public final class CrossProcessEventRelay: EventRelay, Sendable {
         self.logger = logger
     }
 
-    public func forward(_ kind: ServerEvent.Kind, data: String) async {
-        guard let payload = try? JSONEncoder().encode(Envelope(origin: origin, type: kind, data: data)) else { return }
+    public func forward(_ kind: ServerEvent.Kind, data: String, source: String) async {
+        guard let payload = try? JSONEncoder().encode(Envelope(origin: origin, type: kind, data: data, source: source)) else { return }
         do {
             try await notifications.notify(channel: Self.channel, payload: String(decoding: payload, as: UTF8.self))
         } catch {
@@ -47,12 +49,12 @@ public final class CrossProcessEventRelay: EventRelay, Sendable {
     }
 
     /// The event an envelope carries, unless this process sent it (or it does not decode).
-    func received(_ payload: String) -> (ServerEvent, data: String)? {
+    func received(_ payload: String) -> (ServerEvent, data: String, source: String?)? {
         guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(payload.utf8)), envelope.origin != origin else {
             return nil
         }
         do {
-            return (try ServerEvent(kind: envelope.type, data: envelope.data), envelope.data)
+            return (try ServerEvent(kind: envelope.type, data: envelope.data), envelope.data, envelope.source)
         } catch {
             logger.warning("event relay: undecodable event", metadata: ["type": "\(envelope.type.rawValue)", "error": "\(error)"])
             return nil
@@ -68,8 +70,8 @@ public final class CrossProcessEventRelay: EventRelay, Sendable {
                 do {
                     try await cancelWhenGracefulShutdown {
                         try await relay.notifications.listen(channel: CrossProcessEventRelay.channel) { payload in
-                            guard let (event, data) = relay.received(payload) else { return }
-                            await bus.publishRelayed(event, data: data)
+                            guard let (event, data, source) = relay.received(payload) else { return }
+                            await bus.publishRelayed(event, data: data, source: source)
                         }
                     }
                 } catch {

@@ -25,7 +25,7 @@ public struct WebhookEventSubscriber: Service {
             for await published in stream.cancelOnGracefulShutdown() {
                 guard WebhookEvent(published.kind) != nil else { continue }
                 do {
-                    try await webhooks.enqueue(published.kind, data: published.data)
+                    try await webhooks.enqueue(published.kind, data: published.data, source: published.source)
                 } catch {
                     logger.error("webhooks: could not queue \(published.kind.rawValue): \(error)")
                 }

@@ -1,3 +1,4 @@
+import Crypto
 import Database
 import Foundation
 import Logging
@@ -116,7 +117,9 @@ public struct WebhookService: Sendable {
     public func test(_ id: Int64) async throws -> WebhookDelivery {
         let webhook = try await record(id)
         let data = #"{"message":"This is a test delivery from Timelapser.","webhook_id":\#(webhook.id)}"#
-        let delivery = try await enqueue(webhookId: webhook.id, event: WebhookEvent.testEventName, data: data)
+        guard let delivery = try await enqueue(webhookId: webhook.id, event: WebhookEvent.testEventName, data: data) else {
+            throw WebhookError.webhookNotFound(id)  // a fresh delivery id is never taken; unreachable in practice
+        }
         return WebhookDelivery(delivery)
     }
 
@@ -128,23 +131,41 @@ public struct WebhookService: Sendable {
     }
 
     /// Queues one delivery of `event` (its JSON payload `data`) to a webhook and wakes the worker.
-    func enqueue(webhookId: Int64, event: String, data: String, at now: Date = Date()) async throws -> WebhookDeliveryRecord {
-        let deliveryId = UUID().uuidString.lowercased()
+    /// Queues one delivery. `deliveryId` defaults to a fresh one; a delivery id already queued is not queued
+    /// again (nil).
+    @discardableResult
+    func enqueue(webhookId: Int64, event: String, data: String, deliveryId: String = UUID().uuidString.lowercased(),
+                 at now: Date = Date()) async throws -> WebhookDeliveryRecord? {
         let body = WebhookPayload.body(event: event, deliveryId: deliveryId, createdAt: now, data: data)
         let delivery = try await database.transaction {
             try await WebhookStore.enqueue($0, webhookId: webhookId, deliveryId: deliveryId, event: event, payload: body, at: now)
         }
-        wake.signal()
+        if delivery != nil { wake.signal() }
         return delivery
     }
 
+    /// The delivery id of an event for a webhook: the same in every process that sees the event (several servers
+    /// on one database all hear it), so it is queued once.
+    static func deliveryId(webhookId: Int64, source: String) -> String {
+        let digest = Array(SHA256.hash(data: Data("\(webhookId)|\(source)".utf8)))
+        var bytes = Array(digest.prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x50  // a name-based UUID layout (version 5 style)
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+        return parts.joined(separator: "-")
+    }
+
     /// Queues a delivery of a server event to every enabled webhook that wants it (nothing for other events).
-    public func enqueue(_ kind: ServerEvent.Kind, data: String) async throws {
+    /// `source` is the event's identity across processes (``PublishedEvent/source``): each webhook gets one delivery
+    /// of it however many processes enqueue it.
+    public func enqueue(_ kind: ServerEvent.Kind, data: String, source: String) async throws {
         guard let event = WebhookEvent(kind) else { return }
         let webhooks = try await database.read { try await WebhookStore.enabled($0) }
             .filter { WebhookEvent.decodeList($0.events).contains(event) }
         for webhook in webhooks {
-            _ = try await enqueue(webhookId: webhook.id, event: event.rawValue, data: data)
+            try await enqueue(webhookId: webhook.id, event: event.rawValue, data: data,
+                              deliveryId: Self.deliveryId(webhookId: webhook.id, source: source))
         }
     }
 

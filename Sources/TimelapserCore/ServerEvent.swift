@@ -160,3 +160,10 @@ public enum ServerEvent: Sendable, Equatable {
         return decoder
     }
 }
+
+extension ServerEvent.Kind {
+    /// Whether the event is sent to the other processes sharing the database. Regeneration progress is not: every
+    /// server's regeneration monitor reads it from the database and publishes it itself, so relaying it too would
+    /// reach each server's clients once per server.
+    public var crossesProcesses: Bool { self != .regenerationProgress }
+}

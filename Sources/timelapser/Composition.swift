@@ -57,7 +57,7 @@ struct Composition: Sendable {
         // PostgreSQL's NOTIFY costs nothing to send: every process sends and listens. On SQLite each notification is
         // a row, so only tools send (the server's own events have no other reader) and only the server listens.
         let postgres = database.engine == .postgresql
-        let events = EventBus(relay: postgres || role == .tool ? relay : nil)
+        let events = EventBus(relay: postgres || role == .tool ? relay : nil, origin: origin)
         let listens = postgres || role == .server
         let settings = SettingsService(database: database)
         let queue = ThumbnailJobQueue(database: database, wake: WakeSignal(), leaseDuration: .seconds(configuration.jobLeaseSeconds))

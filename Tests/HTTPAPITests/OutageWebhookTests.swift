@@ -56,8 +56,13 @@ struct OutageWebhookTests {
             #expect(started >= down.addingTimeInterval(-0.001) && started <= offline.at)
             #expect(ended >= up.addingTimeInterval(-0.001) && ended <= requests[1].at)
             #expect((spans.first?["failed_grabs"] as? Int ?? 0) >= 2)
-            let deliveries = try await WebhookTests.deliveries(client, hook)
-            #expect(deliveries.count == 2 && deliveries.allSatisfy { $0["status"] as? String == "delivered" }, "\(deliveries)")
+            // The receiver answered; the worker records each delivery right after.
+            var deliveries: [[String: Any]] = []
+            try await waitUntil("both deliveries recorded as delivered") {
+                deliveries = try await WebhookTests.deliveries(client, hook)
+                return deliveries.count == 2 && deliveries.allSatisfy { $0["status"] as? String == "delivered" }
+            }
+            #expect(deliveries.count == 2, "\(deliveries)")
         }
     }
 }

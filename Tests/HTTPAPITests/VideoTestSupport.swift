@@ -63,6 +63,7 @@ enum VideoTestSupport {
     }
 
     /// Posts `jpeg(i)` at each instant in order; returns the image ids.
+    @discardableResult
     static func postFrames(_ client: some TestClientProtocol, camera: Int, at instants: [Date],
                            jpeg: (Int) -> [UInt8]) async throws -> [Int] {
         var ids: [Int] = []
@@ -182,8 +183,8 @@ enum VideoTestSupport {
         let scratch = TempDir()
         defer { scratch.cleanup() }
         let outPath = scratch.path + "/stdout", errPath = scratch.path + "/stderr"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         defer { try? out.close(); try? err.close() }
