@@ -164,7 +164,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "TimelapserCore", "Database", "DataDirectory", "Imaging", "ThumbnailJobs",
+                "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Database
+import Events
 import Foundation
 import Logging
 import ThumbnailJobs

@@ -1,5 +1,6 @@
 import Crypto
 import Database
+import Events
 import Foundation
 import Logging
 import TimelapserCore
@@ -53,12 +54,12 @@ public struct WebhookInput: Sendable, Equatable {
 public struct WebhookService: Sendable {
     let database: TimelapserDatabase
     /// Wakes this process's delivery worker when a delivery is queued.
-    let wake: DeliveryWake
+    let wake: WakeSignal
     let logger: Logger
 
     public init(database: TimelapserDatabase, logger: Logger) {
         self.database = database
-        self.wake = DeliveryWake()
+        self.wake = WakeSignal()
         self.logger = logger
     }
 

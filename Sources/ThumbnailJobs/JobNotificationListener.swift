@@ -1,5 +1,6 @@
 import Database
 import DataDirectory
+import Events
 import Logging
 import ServiceLifecycle
 import TimelapserCore

@@ -1,5 +1,6 @@
 @testable import Database
 import DataDirectory
+import Events
 import Foundation
 import SQLKit
 import Testing
