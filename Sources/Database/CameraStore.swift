@@ -56,8 +56,15 @@ public enum CameraStore {
         }
     }
 
-    /// Deletes the camera; timelapses, images and jobs go with it by cascade.
+    /// Deletes the camera; timelapses, images and jobs go with it by cascade. The camera's timelapse locks are taken
+    /// first, in id order, as an ingest takes its timelapse's lock before its rows: otherwise (PostgreSQL) an ingest
+    /// holding its timelapse row and waiting for the camera row, and this delete holding the camera row and
+    /// cascading to the timelapse, deadlock.
     public static func delete(_ db: DatabaseConnection, id: Int64) async throws -> Bool {
-        try await db.raw("DELETE FROM cameras WHERE id = \(bind: id) RETURNING id").first() != nil
+        let timelapses = try await db.raw("SELECT id FROM timelapses WHERE camera_id = \(bind: id) ORDER BY id").all()
+        for row in timelapses {
+            try await TimelapseLock.acquire(db, timelapseId: try row.decode(column: "id", as: Int64.self))
+        }
+        return try await db.raw("DELETE FROM cameras WHERE id = \(bind: id) RETURNING id").first() != nil
     }
 }

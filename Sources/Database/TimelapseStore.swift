@@ -42,8 +42,17 @@ public enum TimelapseStore {
             """).first(decoding: TimelapseRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
+    /// Serialises this transaction with every other write to the timelapse's rows (ingest, deletion, job
+    /// completion), in one lock order: the timelapse's lock first. PostgreSQL only; SQLite has one writer.
+    public static func lockForWrite(_ db: DatabaseConnection, timelapseId: Int64) async throws {
+        try await TimelapseLock.acquire(db, timelapseId: timelapseId)
+    }
+
+    /// Deletes the timelapse (its images, jobs and videos by cascade), after taking its ingest lock so that a frame
+    /// being stored finishes first instead of deadlocking with the cascade (see ``CameraStore/delete(_:id:)``).
     public static func delete(_ db: DatabaseConnection, id: Int64) async throws -> Bool {
-        try await db.raw("DELETE FROM timelapses WHERE id = \(bind: id) RETURNING id").first() != nil
+        try await TimelapseLock.acquire(db, timelapseId: id)
+        return try await db.raw("DELETE FROM timelapses WHERE id = \(bind: id) RETURNING id").first() != nil
     }
 
     /// Rewrites counts and byte totals of the given timelapses (all when nil) from the image rows: the truth

@@ -110,6 +110,9 @@ public struct ThumbnailService: Sendable {
         let elapsed = started.duration(to: .now)
         let milliseconds = Int(elapsed.timeInterval * 1000)
         let (updated, cleared) = try await database.transaction { db in
+            // The timelapse's lock first, as ingest and deletion take it: a camera or timelapse deleted meanwhile
+            // cascades through this job's and image's rows, and the other lock order deadlocks (PostgreSQL).
+            try await TimelapseStore.lockForWrite(db, timelapseId: image.timelapseId)
             guard try await JobStore.complete(db, jobId: job.id, workerId: workerId, processingTimeMs: milliseconds, at: Date()) else {
                 throw GenerationError.leaseLost
             }

@@ -119,7 +119,8 @@ struct CameraOutageTests {
             #expect(try await client.execute(uri: "/api/cameras/999999/outages", method: .get).status == .notFound)
 
             // Deleting the camera removes its outages (cascade).
-            #expect(try await client.execute(uri: "/api/cameras/\(cameraId)", method: .delete).status == .ok)
+            let deleted = try await client.execute(uri: "/api/cameras/\(cameraId)", method: .delete)
+            #expect(deleted.status == .ok, "\(deleted.status) \(deleted.json)")
             #expect(try await client.execute(uri: "/api/cameras/\(cameraId)/outages", method: .get).status == .notFound)
         }
     }
