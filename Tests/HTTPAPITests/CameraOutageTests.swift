@@ -82,9 +82,11 @@ struct CameraOutageTests {
             #expect(endedAt >= up.addingTimeInterval(-0.001) && endedAt <= onlineSeen)
             #expect(closed.endedAt.map { Self.sameSecond($0, endedAt) } == true)
             try await waitUntil("a frame is stored after the recovery") { try await Self.imageCount(client, timelapseId) > framesWhileDown }
-            let recovered = try await Self.capturedAt(client, timelapseId).filter { $0 >= up }
-            // The recovering grab started (captured_at) before its success was recorded (ended_at).
-            #expect(recovered.first.map { $0 <= endedAt && endedAt.timeIntervalSince($0) < 30 } == true, "\(recovered) \(endedAt)")
+            // The recovering grab started (captured_at) before its success was recorded (ended_at); it may have started
+            // just before the file came back, so it is the last frame captured at or before ended_at.
+            let times = try await Self.capturedAt(client, timelapseId)
+            let recovering = times.filter { $0 <= endedAt }.max()
+            #expect(recovering.map { endedAt.timeIntervalSince($0) < 30 && $0 > startedAt } == true, "\(times) \(endedAt)")
             #expect(span["failed_grabs"] as? Int == closed.failedGrabs)
             #expect((span["last_error"] as? String)?.contains("HTTP 404") == true)
             camera = try await Self.camera(client, cameraId)

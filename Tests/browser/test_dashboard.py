@@ -178,7 +178,7 @@ class DashboardTests(unittest.TestCase):
         s.wait_idle()
         cls.fixtures = Fixtures()
         cls.driver = browser()
-        cls.wait = WebDriverWait(cls.driver, 20)
+        cls.wait = WebDriverWait(cls.driver, 20, ignored_exceptions=[StaleElementReferenceException])
 
     @classmethod
     def tearDownClass(cls):
@@ -286,7 +286,7 @@ class DashboardTests(unittest.TestCase):
         return self.driver.find_element(By.ID, element_id).text
 
     def wait_text(self, element_id, needle, timeout=20):
-        WebDriverWait(self.driver, timeout).until(lambda d: needle in d.find_element(By.ID, element_id).text,
+        WebDriverWait(self.driver, timeout, ignored_exceptions=[StaleElementReferenceException]).until(lambda d: needle in d.find_element(By.ID, element_id).text,
                                                   f"#{element_id} never said {needle!r}")
 
     def video_card(self, video_id):
@@ -415,7 +415,7 @@ class DashboardTests(unittest.TestCase):
         self.wait_text("video-estimate", "20 frames")
         self.driver.find_element(By.ID, "video-render").click()
         slow = self.newest_video_id(but_not=(full,))
-        WebDriverWait(self.driver, 60).until(lambda d: d.execute_script(
+        WebDriverWait(self.driver, 60, ignored_exceptions=[StaleElementReferenceException]).until(lambda d: d.execute_script(
             "const a = document.querySelector(`#videos [data-video='${arguments[0]}']`); const p = a && a.querySelector('progress');"
             "return a && a.dataset.status === 'rendering' && p && Number(p.value) > 0", slow))
         self.assertRegex(self.in_card(slow, ".progress-text"), r"\d+/20 frames · \d+%")
@@ -551,7 +551,7 @@ class DashboardTests(unittest.TestCase):
 
         # Test queues a webhook_test delivery; the list follows it to delivered.
         row.find_element(By.CSS_SELECTOR, "button.webhook-test").click()
-        delivered = WebDriverWait(self.driver, 30).until(
+        delivered = WebDriverWait(self.driver, 30, ignored_exceptions=[StaleElementReferenceException]).until(
             lambda d: d.find_element(By.CSS_SELECTOR, "#webhook-deliveries tr[data-status='delivered']"))
         self.assertIn("webhook_test", delivered.text)
         self.assertIn("200", delivered.text)
@@ -596,11 +596,11 @@ class DashboardTests(unittest.TestCase):
             self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, card).text == "● Up")
             # The snapshot goes away: the next grab fails, the outage opens and the card hears camera_offline.
             fx.remove("gate.jpg")
-            WebDriverWait(self.driver, 30).until(lambda d: "Down" in d.find_element(By.CSS_SELECTOR, card).text)
+            WebDriverWait(self.driver, 30, ignored_exceptions=[StaleElementReferenceException]).until(lambda d: "Down" in d.find_element(By.CSS_SELECTOR, card).text)
             self.assertTrue(s.get(f"/api/cameras/{camera}")["outage_open"])
             time.sleep(2)
             fx.put("gate.jpg", frame(91))
-            WebDriverWait(self.driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, card).text == "● Up")
+            WebDriverWait(self.driver, 30, ignored_exceptions=[StaleElementReferenceException]).until(lambda d: d.find_element(By.CSS_SELECTOR, card).text == "● Up")
         finally:  # back to a grab every 5 minutes (the next is due within 5 minutes, after the test)
             s.request("PATCH", f"/api/cameras/{camera}", {"capture_interval_seconds": 300})
             s.request("PATCH", "/api/settings", {"outage_after_failures": 2})
