@@ -366,10 +366,14 @@ final class ListeningProcess: @unchecked Sendable {
         }
     }
 
+    /// Kills the child; it is reaped on a thread of its own: `waitUntilExit` blocks until Foundation hears of the
+    /// exit, and a test's cooperative thread must never wait on that (with few cores the whole pool can end up
+    /// waiting, and the suite hangs).
     func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let process = self.process
+        Thread.detachNewThread { process.waitUntilExit() }
     }
 
     struct ListenFailure: Error { let command: String; let output: String }
