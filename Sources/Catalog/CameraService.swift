@@ -154,12 +154,16 @@ public struct CameraService: Sendable {
         return seconds
     }
 
+    /// An `rtsp://`, `rtsps://`, `http://` or `https://` URL with a host: what a camera can be grabbed from.
+    public static func isCameraURL(_ url: String) -> Bool {
+        let lower = url.lowercased()
+        return ["rtsp://", "rtsps://", "http://", "https://"].contains(where: { lower.hasPrefix($0) })
+            && URLComponents(string: url)?.host?.isEmpty == false
+    }
+
     static func validURL(_ url: String?) throws -> String? {
         guard let url, !url.isEmpty else { return nil }
-        let lower = url.lowercased()
-        guard ["rtsp://", "rtsps://", "http://", "https://"].contains(where: { lower.hasPrefix($0) }),
-              URLComponents(string: url)?.host?.isEmpty == false
-        else {
+        guard isCameraURL(url) else {
             throw CatalogError.invalidField(field: "rtsp_url", message: "must be an rtsp:// or http(s):// URL with a host")
         }
         return url

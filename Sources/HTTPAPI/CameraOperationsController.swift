@@ -32,9 +32,7 @@ struct CameraOperationsController {
         var request = request
         let body = try await RequestInput.decode(CameraTestRequest.self, from: &request)
         guard let url = body.url else { throw APIError(.unprocessableContent, "url is required", details: ["field": .string("url")]) }
-        let lower = url.lowercased()
-        guard ["rtsp://", "rtsps://", "http://", "https://"].contains(where: { lower.hasPrefix($0) }),
-              URLComponents(string: url)?.host?.isEmpty == false else {
+        guard CameraService.isCameraURL(url) else {
             throw APIError(.unprocessableContent, "url must be an rtsp:// or http(s):// URL with a host", details: ["field": .string("url")])
         }
         return JSONResponse.ok(CameraTestResponse(await services.cameraTester.test(url: url)))

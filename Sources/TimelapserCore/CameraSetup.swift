@@ -28,10 +28,10 @@ public enum CaptureWindow: Codable, Sendable, Equatable {
         case "always":
             self = .always
         case "time":
-            guard let start = (try? c.decode(String.self, forKey: .start)).flatMap(Self.minutes) else {
+            guard let start = (try? c.decode(String.self, forKey: .start)).flatMap(ClockTime.minutes) else {
                 throw bad("start", "must be HH:MM")
             }
-            guard let end = (try? c.decode(String.self, forKey: .end)).flatMap(Self.minutes) else {
+            guard let end = (try? c.decode(String.self, forKey: .end)).flatMap(ClockTime.minutes) else {
                 throw bad("end", "must be HH:MM")
             }
             guard start != end else { throw bad("end", "must differ from start") }
@@ -78,8 +78,8 @@ public enum CaptureWindow: Codable, Sendable, Equatable {
             try c.encode("always", forKey: .mode)
         case .time(let start, let end, let days):
             try c.encode("time", forKey: .mode)
-            try c.encode(Self.clock(start), forKey: .start)
-            try c.encode(Self.clock(end), forKey: .end)
+            try c.encode(ClockTime.string(start), forKey: .start)
+            try c.encode(ClockTime.string(end), forKey: .end)
             if let days { try c.encode(days.sorted().map { Self.weekdayNames[$0 - 1] }, forKey: .days) }
         case .daylight(let latitude, let longitude, let rise, let set):
             try c.encode("daylight", forKey: .mode)
@@ -89,16 +89,6 @@ public enum CaptureWindow: Codable, Sendable, Equatable {
             try c.encode(set, forKey: .sunsetOffsetMinutes)
         }
     }
-
-    /// "HH:MM" → minutes after midnight.
-    public static func minutes(_ text: String) -> Int? {
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, parts[0].count == 2, parts[1].count == 2, let h = Int(parts[0]), let m = Int(parts[1]),
-              (0...23).contains(h), (0...59).contains(m) else { return nil }
-        return h * 60 + m
-    }
-
-    public static func clock(_ minutes: Int) -> String { String(format: "%02d:%02d", minutes / 60, minutes % 60) }
 
     /// The stored JSON (nil for `always`, the default).
     public var storedJSON: String? {

@@ -160,15 +160,15 @@ extension RenderSettings {
 
         var timeOfDay: (Int, Int)?
         if let window = self.timeOfDay {
-            guard let start = Self.minutes(window.start) else { throw bad("time_of_day", "start must be HH:MM") }
-            guard let end = Self.minutes(window.end) else { throw bad("time_of_day", "end must be HH:MM") }
+            guard let start = ClockTime.minutes(window.start) else { throw bad("time_of_day", "start must be HH:MM") }
+            guard let end = ClockTime.minutes(window.end) else { throw bad("time_of_day", "end must be HH:MM") }
             guard start != end else { throw bad("time_of_day", "start and end must differ") }
             timeOfDay = (start, end)
         }
         var perDay: (Int, Int)?
         if let rule = self.perDay {
             guard (1...1440).contains(rule.count) else { throw bad("per_day", "count must be from 1 to 1440") }
-            guard let near = Self.minutes(rule.near) else { throw bad("per_day", "near must be HH:MM") }
+            guard let near = ClockTime.minutes(rule.near) else { throw bad("per_day", "near must be HH:MM") }
             perDay = (rule.count, near)
         }
         let everyNth = self.everyNth ?? 1
@@ -220,13 +220,5 @@ extension RenderSettings {
         return RenderSpec(name: name, length: length, from: from, to: to, timeOfDay: timeOfDay, perDay: perDay, everyNth: everyNth,
                           resolution: resolution, codec: codec, quality: quality, preset: preset, deflicker: deflicker ?? false,
                           overlay: overlay)
-    }
-
-    /// "HH:MM" as minutes after midnight.
-    static func minutes(_ text: String) -> Int? {
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, parts[0].count == 2, parts[1].count == 2, let h = Int(parts[0]), let m = Int(parts[1]),
-              (0...23).contains(h), (0...59).contains(m) else { return nil }
-        return h * 60 + m
     }
 }

@@ -54,7 +54,7 @@ public struct VideoAutomation: Codable, Sendable, Equatable {
         }
         if let onCompletion { try check("on_completion", onCompletion.settings) }
         if let daily {
-            guard RenderSettings.minutes(daily.at) != nil else { throw SettingsValidationError(field: "daily.at", message: "must be HH:MM") }
+            guard ClockTime.minutes(daily.at) != nil else { throw SettingsValidationError(field: "daily.at", message: "must be HH:MM") }
             try check("daily", daily.settings)
         }
         if let milestones {

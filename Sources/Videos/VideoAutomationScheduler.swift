@@ -60,7 +60,7 @@ public struct VideoAutomationScheduler: Service {
             settings.name = settings.name ?? "milestone"
             due.append(Firing(key: "milestone:\(reached)", origin: .milestone, settings: settings))
         }
-        if let trigger = automation.daily, timelapse.status == .running, let at = RenderSettings.minutes(trigger.at) {
+        if let trigger = automation.daily, timelapse.status == .running, let at = ClockTime.minutes(trigger.at) {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = timeZone
             let today = calendar.startOfDay(for: now)
