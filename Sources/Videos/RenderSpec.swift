@@ -100,7 +100,7 @@ public enum VideoLength: Sendable, Equatable {
 }
 
 /// Validated, typed render settings.
-public struct RenderSpec: Sendable, Equatable {
+public struct RenderSpec: Sendable {
     public var name: String
     public var length: VideoLength
     public var from: Date?
@@ -115,14 +115,6 @@ public struct RenderSpec: Sendable, Equatable {
     public var preset: String
     public var deflicker: Bool
     public var overlay: (content: OverlayContent, position: OverlayPosition)?
-
-    public static func == (a: RenderSpec, b: RenderSpec) -> Bool {
-        a.name == b.name && a.length == b.length && a.from == b.from && a.to == b.to
-            && a.timeOfDay?.start == b.timeOfDay?.start && a.timeOfDay?.end == b.timeOfDay?.end
-            && a.perDay?.count == b.perDay?.count && a.perDay?.nearMinute == b.perDay?.nearMinute && a.everyNth == b.everyNth
-            && a.resolution == b.resolution && a.codec == b.codec && a.quality == b.quality && a.preset == b.preset
-            && a.deflicker == b.deflicker && a.overlay?.content == b.overlay?.content && a.overlay?.position == b.overlay?.position
-    }
 }
 
 extension RenderSettings {

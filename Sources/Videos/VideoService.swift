@@ -41,11 +41,9 @@ public struct VideoService: Sendable {
     }
 
     /// What a dry run answers: the frames a render would use and an estimate of its cost.
-    public struct DryRun: Sendable, Equatable {
+    public struct DryRun: Sendable {
         public var plan: RenderPlan
         public var estimate: RenderEstimate
-
-        public static func == (a: DryRun, b: DryRun) -> Bool { a.estimate == b.estimate && a.plan.frames == b.plan.frames }
     }
 
     /// A timelapse's frames selected and planned for `spec`.
