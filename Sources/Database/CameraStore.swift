@@ -36,7 +36,8 @@ public enum CameraStore {
             UPDATE cameras SET name = \(bind: camera.name), rtsp_url = \(bind: camera.rtspUrl),
                 capture_interval_seconds = \(bind: camera.captureIntervalSeconds),
                 generate_thumbnails = \(bind: camera.generateThumbnails), capture_window = \(bind: camera.captureWindow),
-                timezone = \(bind: camera.timezone), rotate = \(bind: camera.rotate), crop = \(bind: camera.crop)
+                timezone = \(bind: camera.timezone), rotate = \(bind: camera.rotate), crop = \(bind: camera.crop),
+                retention = \(bind: camera.retention)
             WHERE id = \(bind: camera.id)
             """).run()
     }

@@ -32,7 +32,7 @@ public enum SchemaMigrator {
 }
 
 enum Schema {
-    static let migrations: [Migration] = [initial, maintenanceIndexes, notificationOutbox, videos, cameraOperations]
+    static let migrations: [Migration] = [initial, maintenanceIndexes, notificationOutbox, videos, cameraOperations, storagePlanning]
 
     static let initial = Migration(id: "0001_initial", statements: [
         """
@@ -298,5 +298,23 @@ extension Schema {
         "CREATE UNIQUE INDEX idx_webhook_deliveries_id ON webhook_deliveries(delivery_id)",
         "CREATE INDEX idx_webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at)",
         "CREATE INDEX idx_webhook_deliveries_webhook ON webhook_deliveries(webhook_id, id)",
+    ])
+}
+
+extension Schema {
+    /// Storage planning: a camera's own retention policy (JSON; null follows the default in the settings) and a
+    /// record of what each retention run freed (the growth forecast nets it out).
+    static let storagePlanning = Migration(id: "0006_storage_planning", statements: [
+        "ALTER TABLE cameras ADD COLUMN retention TEXT",
+        """
+        CREATE TABLE retention_runs (
+            id \(PortableType.identity),
+            ran_at \(PortableType.timestamp) NOT NULL,
+            frames_deleted INTEGER NOT NULL,
+            bytes_freed BIGINT NOT NULL,
+            videos_deleted INTEGER NOT NULL
+        )
+        """,
+        "CREATE INDEX idx_retention_runs_ran_at ON retention_runs(ran_at)",
     ])
 }

@@ -27,6 +27,8 @@ public struct CameraRecord: Codable, Sendable, Equatable {
     public var captureLeaseUntil: Date?
     /// The last slot of the schedule that was captured (or attempted), so no owner captures it again.
     public var lastSlotAt: Date?
+    /// The camera's own retention policy's JSON (nil: the default in the settings).
+    public var retention: String?
 }
 
 /// A timelapse row: a recording session of one camera, with its maintained counts.

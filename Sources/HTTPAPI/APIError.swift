@@ -75,6 +75,10 @@ public struct APIError: Error, Sendable {
         case .noActiveRegeneration: APIError(.conflict, "No thumbnail regeneration is running")
         case .timelapseNotFound(let id): APIError(.notFound, "Timelapse not found", details: ["timelapse_id": .int(Int(id))])
         case .confirmationRequired(let message): APIError(.badRequest, message, details: ["field": .string("confirm")])
+        case .dataDirectoryMismatch(let reason):
+            APIError(.conflict, "Refused: the data directory is not this database's (\(reason))", details: ["reason": .string(reason)])
+        case .tooManyDeletions(let reason):
+            APIError(.conflict, "Refused: \(reason); call again with force=true to go ahead", details: ["reason": .string(reason)])
         }
     }
 

@@ -30,7 +30,7 @@ struct ResolutionCacheInvalidation: Service {
         case .thumbnailJobFailed, .regenerationStarted, .regenerationProgress, .diskLow:
             // Nothing on disk or in a row changed that a completion event will not announce.
             return
-        case .videoQueued, .videoRenderProgress, .videoCompleted, .videoFailed, .videoCancelled, .cameraOffline, .cameraOnline:
+        case .videoQueued, .videoRenderProgress, .videoCompleted, .videoFailed, .videoCancelled, .cameraOffline, .cameraOnline, .retentionApplied:
             // Videos and camera health are not images: nothing the resolver serves changed.
             return
         case .regenerationCompleted, .regenerationCancelled, .thumbnailsVerified, .thumbnailsRepaired,

@@ -14,9 +14,12 @@ public struct MaintenanceContext: Sendable {
     let queue: ThumbnailJobQueue
     let events: EventBus
     let logger: Logger
+    /// Checked before anything that deletes files or clears paths.
+    let dataDirectory: DataDirectoryGuard
 
     public init(database: TimelapserDatabase, layout: DataLayout, settings: SettingsService, queue: ThumbnailJobQueue,
                 events: EventBus, logger: Logger) {
+        self.dataDirectory = DataDirectoryGuard(database: database, layout: layout, logger: logger)
         self.database = database
         self.layout = layout
         self.settings = settings
@@ -57,6 +60,8 @@ public struct ThumbnailMaintenance: Sendable {
     public let deletion: VariantDeletion
     public let statistics: MaintenanceStatistics
     public let generation: TimelapseThumbnailGeneration
+    /// Whether the data directory is the database's; destructive operations (here and retention) check it first.
+    public let dataDirectory: DataDirectoryGuard
 
     public init(database: TimelapserDatabase, layout: DataLayout, settings: SettingsService, queue: ThumbnailJobQueue,
                 events: EventBus, logger: Logger) {
@@ -69,6 +74,7 @@ public struct ThumbnailMaintenance: Sendable {
         deletion = VariantDeletion(context: context)
         statistics = MaintenanceStatistics(context: context)
         generation = TimelapseThumbnailGeneration(context: context)
+        dataDirectory = context.dataDirectory
     }
 }
 
@@ -81,4 +87,8 @@ public enum MaintenanceError: Error, Sendable, Equatable {
     case timelapseNotFound(Int64)
     /// A destructive operation was asked without its confirmation.
     case confirmationRequired(String)
+    /// The data directory is not the database's (empty, unmounted or another instance's): nothing was touched.
+    case dataDirectoryMismatch(reason: String)
+    /// Cleanup or repair would delete more of the scanned files than `cleanup_max_delete_percent` allows.
+    case tooManyDeletions(reason: String)
 }

@@ -11,6 +11,7 @@ public enum WebhookEvent: String, Sendable, CaseIterable, Codable {
     case videoFailed = "video_failed"
     case diskLow = "disk_low"
     case thumbnailJobFailed = "thumbnail_job_failed"
+    case retentionApplied = "retention_applied"
 
     /// The event name of a delivery queued by `POST /api/webhooks/{id}/test`.
     public static let testEventName = "webhook_test"

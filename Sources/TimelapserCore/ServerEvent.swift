@@ -29,6 +29,7 @@ public enum ServerEvent: Sendable, Equatable {
     case videoCancelled(VideoEnded)
     case cameraOffline(CameraOutageChanged)
     case cameraOnline(CameraOutageChanged)
+    case retentionApplied(RetentionApplied)
 
     /// The `event:` name of each case on the SSE stream.
     public enum Kind: String, Sendable, CaseIterable, Codable {
@@ -55,6 +56,7 @@ public enum ServerEvent: Sendable, Equatable {
         case videoCancelled = "video_cancelled"
         case cameraOffline = "camera_offline"
         case cameraOnline = "camera_online"
+        case retentionApplied = "retention_applied"
     }
 
     public var kind: Kind {
@@ -82,6 +84,7 @@ public enum ServerEvent: Sendable, Equatable {
         case .videoCancelled: .videoCancelled
         case .cameraOffline: .cameraOffline
         case .cameraOnline: .cameraOnline
+        case .retentionApplied: .retentionApplied
         }
     }
 
@@ -110,6 +113,7 @@ public enum ServerEvent: Sendable, Equatable {
         case .videoCompleted(let p): bytes = try? encoder.encode(p)
         case .videoFailed(let p), .videoCancelled(let p): bytes = try? encoder.encode(p)
         case .cameraOffline(let p), .cameraOnline(let p): bytes = try? encoder.encode(p)
+        case .retentionApplied(let p): bytes = try? encoder.encode(p)
         }
         return bytes.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
@@ -142,6 +146,7 @@ public enum ServerEvent: Sendable, Equatable {
         case .videoCancelled: self = .videoCancelled(try decoder.decode(VideoEnded.self, from: bytes))
         case .cameraOffline: self = .cameraOffline(try decoder.decode(CameraOutageChanged.self, from: bytes))
         case .cameraOnline: self = .cameraOnline(try decoder.decode(CameraOutageChanged.self, from: bytes))
+        case .retentionApplied: self = .retentionApplied(try decoder.decode(RetentionApplied.self, from: bytes))
         }
     }
 

@@ -21,6 +21,10 @@ public struct Settings: Sendable, Equatable, Codable {
     /// Free space kept on the data volume: below it captures are refused (507) and thumbnail work waits. nil:
     /// 1 GiB or 2 % of the volume, whichever is smaller.
     @AlwaysPresent public var minFreeDiskBytes: Int? = nil
+    /// The default retention policy (off unless a user turns it on); a camera's own overrides it.
+    public var retention = RetentionPolicy.off
+    /// Cleanup and repair refuse to delete more than this share of the variant files they scanned, unless forced.
+    public var cleanupMaxDeletePercent = 50
 
     public init() {}
 
@@ -40,6 +44,8 @@ public struct Settings: Sendable, Equatable, Codable {
         case maxConcurrentRenders = "max_concurrent_renders"
         case outageAfterFailures = "outage_after_failures"
         case minFreeDiskBytes = "min_free_disk_bytes"
+        case retention
+        case cleanupMaxDeletePercent = "cleanup_max_delete_percent"
     }
 
     /// Every key, in API order.
@@ -127,6 +133,8 @@ extension Settings {
                 } else {
                     next.minFreeDiskBytes = try int(value, key, 0...(1 << 50))
                 }
+            case .retention: next.retention = try RetentionPolicy.validated(value)
+            case .cleanupMaxDeletePercent: next.cleanupMaxDeletePercent = try int(value, key, 1...100)
             }
             encoded[key] = value.jsonText
         }

@@ -68,6 +68,7 @@ struct Composition: Sendable {
                                  disk: disk, budget: budget, logger: logger)
         let maintenance = ThumbnailMaintenance(database: database, layout: layout, settings: settings, queue: queue,
                                                events: events, logger: logger)
+        await maintenance.dataDirectory.establish()
         let resolver = ImageVariantResolver(database: database, layout: layout, settings: settings, queue: queue,
                                             events: events, logger: logger)
         let rejections = RejectedFrameCounter()
