@@ -147,6 +147,14 @@ let package = Package(
             ]
         ),
         .target(
+            name: "StoragePlanning",
+            dependencies: [
+                "TimelapserCore", "Database", "DataDirectory", "Events", "Catalog", "Maintenance", "Videos",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "Dashboard",
             resources: [.copy("Resources")]
         ),
@@ -154,7 +162,7 @@ let package = Package(
             name: "HTTPAPI",
             dependencies: [
                 "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs", "Catalog",
-                "CameraCapture", "Maintenance", "ImageServing", "Videos", "Dashboard", "Notifications",
+                "CameraCapture", "Maintenance", "ImageServing", "Videos", "Dashboard", "Notifications", "StoragePlanning",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -174,7 +182,7 @@ let package = Package(
             name: "timelapser",
             dependencies: [
                 "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs", "Catalog",
-                "CameraCapture", "Maintenance", "ImageServing", "Videos", "HTTPAPI", "Benchmarks", "Notifications",
+                "CameraCapture", "Maintenance", "ImageServing", "Videos", "HTTPAPI", "Benchmarks", "Notifications", "StoragePlanning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -238,6 +246,10 @@ let package = Package(
             dependencies: ["Videos", "Database", "Imaging", "TimelapserCore", "TestSupport"]
         ),
         .testTarget(
+            name: "StoragePlanningTests",
+            dependencies: ["StoragePlanning", "Database", "TimelapserCore"]
+        ),
+        .testTarget(
             name: "CameraCaptureTests",
             dependencies: ["CameraCapture", "TimelapserCore"]
         ),
@@ -245,7 +257,7 @@ let package = Package(
             name: "HTTPAPITests",
             dependencies: [
                 "HTTPAPI", "Database", "DataDirectory", "ThumbnailJobs", "Catalog", "CameraCapture", "Maintenance",
-                "ImageServing", "Events", "Imaging", "TimelapserCore", "TestSupport", "timelapser", "Notifications",
+                "ImageServing", "Events", "Imaging", "TimelapserCore", "TestSupport", "timelapser", "Notifications", "StoragePlanning",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

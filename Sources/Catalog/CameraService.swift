@@ -42,8 +42,12 @@ public struct CameraService: Sendable {
         public var timezone: String??
         public var rotate: Int?
         public var crop: CameraCrop??
+        /// `.some(nil)` clears the camera's own retention policy (the default in the settings applies again).
+        public var retention: RetentionPolicy??
         public init(name: String? = nil, rtspUrl: String?? = nil, captureIntervalSeconds: Int? = nil, generateThumbnails: Bool? = nil,
-                    captureWindow: CaptureWindow? = nil, timezone: String?? = nil, rotate: Int? = nil, crop: CameraCrop?? = nil) {
+                    captureWindow: CaptureWindow? = nil, timezone: String?? = nil, rotate: Int? = nil, crop: CameraCrop?? = nil,
+                    retention: RetentionPolicy?? = nil) {
+            self.retention = retention
             self.name = name
             self.rtspUrl = rtspUrl
             self.captureIntervalSeconds = captureIntervalSeconds
@@ -71,6 +75,7 @@ public struct CameraService: Sendable {
             if let timezone { camera.timezone = timezone }
             if let rotate { camera.rotate = rotate }
             if let crop { camera.crop = crop?.storedJSON }
+            if let retention { camera.retention = retention?.storedJSON }
         }
     }
 

@@ -25,13 +25,34 @@ public struct FrameService: Sendable {
 
     /// Deletes the row (counts follow in the same transaction), then the frame and its variants.
     public func delete(_ id: Int64) async throws -> DeletionSummary {
-        guard let image = try await database.transaction({ try await ImageStore.delete($0, id: id) }) else {
-            throw CatalogError.imageNotFound(id)
-        }
-        files.removeFile(image.thumbnailPath)
-        files.removeFile(image.smallPath)
-        files.removeFile(image.filePath)
-        await events.publish(.imageDeleted(ImageDeleted(imageId: image.id, timelapseId: image.timelapseId, cameraId: image.cameraId)))
+        guard let image = try await delete(ids: [id]).first else { throw CatalogError.imageNotFound(id) }
         return DeletionSummary(images: 1, thumbnails: image.thumbnailPath == nil ? 0 : 1, smalls: image.smallPath == nil ? 0 : 1)
+    }
+
+    /// Deletes many frames the way one is deleted: rows (counts follow) in transactions of a few hundred, then each
+    /// one's frame and variant files, then `image_deleted` for each — unless `announceEach` is false, for a caller
+    /// that announces the whole batch in one event instead (retention: thousands of events would swamp every
+    /// client). Ids already gone are skipped. Returns the rows deleted.
+    public func delete(ids: [Int64], announceEach: Bool = true) async throws -> [ImageRecord] {
+        var deleted: [ImageRecord] = []
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = ids[start..<min(start + 500, ids.count)]
+            let rows = try await database.transaction { db in
+                var rows: [ImageRecord] = []
+                for id in chunk {
+                    if let image = try await ImageStore.delete(db, id: id) { rows.append(image) }
+                }
+                return rows
+            }
+            for image in rows {
+                files.removeFile(image.thumbnailPath)
+                files.removeFile(image.smallPath)
+                files.removeFile(image.filePath)
+                guard announceEach else { continue }
+                await events.publish(.imageDeleted(ImageDeleted(imageId: image.id, timelapseId: image.timelapseId, cameraId: image.cameraId)))
+            }
+            deleted += rows
+        }
+        return deleted
     }
 }

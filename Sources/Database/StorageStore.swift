@@ -126,3 +126,10 @@ public enum StorageStore {
         return try row?.decode(column: "bytes", as: Int64.self) ?? 0
     }
 }
+
+extension StorageStore {
+    /// When retention last ran (nil: never).
+    public static func lastRun(_ db: DatabaseConnection) async throws -> Date? {
+        try await db.raw("SELECT MAX(ran_at) AS last FROM retention_runs").first()?.decode(column: "last", as: Date?.self)
+    }
+}

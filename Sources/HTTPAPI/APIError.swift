@@ -8,6 +8,7 @@ import Hummingbird
 import ImageServing
 import Logging
 import Maintenance
+import StoragePlanning
 import ThumbnailJobs
 import TimelapserCore
 import Videos
@@ -39,6 +40,8 @@ public struct APIError: Error, Sendable {
         case let error as CatalogError: return from(catalog: error)
         case let error as MaintenanceError: return from(maintenance: error)
         case let error as VideoError: return from(video: error)
+        case RetentionError.alreadyRunning: return APIError(.conflict, "A retention run is already going on")
+        case RetentionError.cameraNotFound(let id): return APIError(.notFound, "Camera not found", details: ["camera_id": .int(Int(id))])
         case let error as GrabFailure:
             return APIError(.badGateway, "The camera grab failed: \(error)", details: ["error": .string(error.description)])
         case let error as SettingsValidationError:

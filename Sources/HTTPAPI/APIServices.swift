@@ -6,6 +6,7 @@ import Events
 import ImageServing
 import Maintenance
 import Notifications
+import StoragePlanning
 import ThumbnailJobs
 import TimelapserCore
 import Videos
@@ -30,13 +31,17 @@ public struct APIServices: Sendable {
     public var cameraTester: CameraTester
     public var layout: DataLayout
     public var apiToken: String?
+    public var storage: StorageService
+    public var retention: RetentionService
 
     public init(engine: DatabaseEngine, cameras: CameraService, timelapses: TimelapseService, frames: FrameService,
                 ingest: FrameIngest, settings: SettingsService, queue: ThumbnailJobQueue, disk: DiskGuard,
                 performance: ThumbnailPerformanceService, events: EventBus, outages: OutageReader,
                 resolver: ImageVariantResolver, maintenance: ThumbnailMaintenance, videos: VideoService,
                 cameraTester: CameraTester, layout: DataLayout,
-                apiToken: String?, webhooks: WebhookService) {
+                apiToken: String?, webhooks: WebhookService, storage: StorageService, retention: RetentionService) {
+        self.storage = storage
+        self.retention = retention
         self.engine = engine
         self.cameras = cameras
         self.timelapses = timelapses

@@ -27,7 +27,7 @@ struct CameraController {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         var request = request
-        let draft = Self.draft(try await RequestInput.decode(CameraRequest.self, from: &request))
+        let draft = try Self.draft(try await RequestInput.decode(CameraRequest.self, from: &request))
         let camera = try await services.cameras.create(draft)
         var response = CameraResponse(camera)
         try await response.addSchedule(camera, settings: services.settings)
@@ -42,7 +42,7 @@ struct CameraController {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Camera")
         var request = request
-        let draft = Self.draft(try await RequestInput.decode(CameraRequest.self, from: &request))
+        let draft = try Self.draft(try await RequestInput.decode(CameraRequest.self, from: &request))
         return JSONResponse.ok(try await json(try await services.cameras.update(id, draft)))
     }
 
@@ -74,10 +74,10 @@ struct CameraController {
         return response
     }
 
-    static func draft(_ body: CameraRequest) -> CameraService.Draft {
+    static func draft(_ body: CameraRequest) throws -> CameraService.Draft {
         CameraService.Draft(name: body.name, rtspUrl: body.rtspUrl.change,
                             captureIntervalSeconds: body.captureIntervalSeconds, generateThumbnails: body.generateThumbnails,
                             captureWindow: body.captureWindow, timezone: body.timezone.change, rotate: body.rotate,
-                            crop: body.crop.change)
+                            crop: body.crop.change, retention: try body.retention.change.map { try $0.map(RetentionPolicy.validated) })
     }
 }

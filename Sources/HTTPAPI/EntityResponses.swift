@@ -31,6 +31,8 @@ struct CameraResponse: Encodable {
     @AlwaysPresent var nextCaptureAt: Date? = nil
     /// Whether the capture window is open now.
     var windowOpen = true
+    /// The camera's own retention policy; null: it follows the default in the settings.
+    @AlwaysPresent var retention: RetentionPolicy?
 
     init(_ c: CameraRecord, framesRejected: Int = 0) {
         id = c.id
@@ -46,6 +48,7 @@ struct CameraResponse: Encodable {
         lastCaptureAt = c.lastCaptureAt
         self.framesRejected = framesRejected
         captureWindow = CaptureWindow.fromStored(c.captureWindow)
+        retention = RetentionPolicy.fromStored(c.retention)
         timezone = c.timezone
         rotate = c.rotate
         crop = CameraCrop.fromStored(c.crop)
@@ -194,8 +197,26 @@ struct HealthResponse: Encodable {
         var status: DiskStatus
     }
 
+    /// Whether the data directory carries this database's marker; `reason` is null when it does.
+    struct DataDirectory: Encodable {
+        /// "ok" or "mismatch".
+        var status: String
+        var reason: String?
+
+        enum CodingKeys: String, CodingKey { case status, reason }
+
+        // `reason` is written as null rather than left out, so clients see the field either way.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(status, forKey: .status)
+            try container.encode(reason, forKey: .reason)
+        }
+    }
+
     var status = "ok"
     var database: DatabaseEngine
     var queue: Queue
     var disk: Disk
+    /// A mismatch refuses destructive maintenance but leaves the server healthy (200).
+    var dataDir: DataDirectory
 }

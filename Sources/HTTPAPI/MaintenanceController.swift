@@ -37,6 +37,9 @@ struct MaintenanceController {
         let force = body.force ?? true
         let limit = body.limit
         if let limit, limit < 1 { throw APIError.badRequest("limit must be a positive integer", field: "limit") }
+        if try RequestInput.bool(request, "dry_run") == true {
+            return JSONResponse.ok(try await services.maintenance.regeneration.estimate(force: force, limit: limit))
+        }
         let start = try await services.maintenance.regeneration.start(force: force, limit: limit)
         return JSONResponse.ok(RegenerationStartResponse(start), status: .accepted)
     }
@@ -70,12 +73,14 @@ struct MaintenanceController {
     }
 
     @Sendable func repair(_ request: Request, context: AppRequestContext) async throws -> Response {
-        JSONResponse.ok(RepairResponse(try await services.maintenance.repair.run()))
+        let force = try RequestInput.bool(request, "force") ?? false
+        return JSONResponse.ok(RepairResponse(try await services.maintenance.repair.run(force: force)))
     }
 
     @Sendable func cleanup(_ request: Request, context: AppRequestContext) async throws -> Response {
         let dryRun = try RequestInput.bool(request, "dry_run") ?? true
-        return JSONResponse.ok(CleanupResponse(try await services.maintenance.cleanup.run(dryRun: dryRun)))
+        let force = try RequestInput.bool(request, "force") ?? false
+        return JSONResponse.ok(CleanupResponse(try await services.maintenance.cleanup.run(dryRun: dryRun, force: force)))
     }
 
     @Sendable func deleteAll(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -87,6 +92,10 @@ struct MaintenanceController {
         let id = try RequestInput.id(context, entity: "Timelapse")
         var request = request
         let body = try await RequestInput.decode(GenerateRequest.self, from: &request)
+        if try RequestInput.bool(request, "dry_run") == true {
+            return JSONResponse.ok(try await services.maintenance.generation.estimate(
+                timelapseId: id, force: body.forceRegenerate ?? true, includeSmalls: body.includeSmalls ?? true))
+        }
         let generation = try await services.maintenance.generation.enqueue(
             timelapseId: id, force: body.forceRegenerate ?? true, includeSmalls: body.includeSmalls ?? true)
         return JSONResponse.ok(GenerationResponse(generation), status: .accepted)
@@ -103,7 +112,9 @@ extension OpenAPIDocument {
         APIOperation(method: "get", path: "/api/thumbnails/stats", summary: "Coverage, orphans (last scan), disk usage, job counts",
                      tag: "maintenance", responses: [200: "Statistics"]),
         APIOperation(method: "post", path: "/api/thumbnails/regenerate-all", summary: "Start a regenerate-all session", tag: "maintenance",
-                     responses: [202: "{session_id, jobs_queued, skipped_with_active_job}", 409: "A session is already running"],
+                     responses: [202: "{session_id, jobs_queued, skipped_with_active_job}", 409: "A session is already running",
+                                 200: "With dry_run=true: {jobs_to_queue, estimated_seconds, estimated_bytes, basis}, nothing queued"],
+                     query: [("dry_run", "boolean", "only estimate: how many jobs, how long, how many bytes")],
                      body: "{force? (true: every image; false: only images missing a variant), limit?}"),
         APIOperation(method: "get", path: "/api/thumbnails/regenerate-all/status", summary: "Progress of the current or last session",
                      tag: "maintenance",
@@ -112,22 +123,35 @@ extension OpenAPIDocument {
                      summary: "Cancel the session's pending jobs; running ones finish", tag: "maintenance",
                      responses: [200: "Status with cancelled_jobs", 409: "No session is running"]),
         APIOperation(method: "post", path: "/api/thumbnails/verify", summary: "Check every variant file; clear missing ones; rewrite counts",
-                     tag: "maintenance", responses: [200: "Verification report with timelapses_checked"],
+                     tag: "maintenance",
+                     responses: [200: "Verification report with timelapses_checked",
+                                 409: "The data directory is not the database's (details.reason): nothing cleared"],
                      query: [("deep", "boolean", "also decode every file")]),
         APIOperation(method: "post", path: "/api/thumbnails/repair",
                      summary: "Link orphaned variant files back to their images; delete those matching none", tag: "maintenance",
-                     responses: [200: "{orphaned_files_found, files_matched, files_deleted, database_records_updated, timelapses_affected}"]),
+                     responses: [200: "{orphaned_files_found, files_matched, files_deleted, database_records_updated, timelapses_affected}",
+                                 409: "The data directory is not the database's, or more than cleanup_max_delete_percent of the variant files would be deleted without force (details.reason): nothing changed"],
+                     query: [("force", "boolean", "default false: go ahead past cleanup_max_delete_percent")]),
         APIOperation(method: "delete", path: "/api/thumbnails/cleanup", summary: "Delete orphaned variant files that match no image",
-                     tag: "maintenance", responses: [200: "{orphaned_files_found, files_deleted, bytes_freed, dry_run, files}"],
-                     query: [("dry_run", "boolean", "default true: only list")]),
+                     tag: "maintenance",
+                     responses: [200: "{orphaned_files_found, files_deleted, bytes_freed, dry_run, files}",
+                                 409: "The data directory is not the database's, or a real run would delete more than cleanup_max_delete_percent of the variant files without force (details.reason): nothing deleted"],
+                     query: [("dry_run", "boolean", "default true: only list"),
+                             ("force", "boolean", "default false: go ahead past cleanup_max_delete_percent")]),
         APIOperation(method: "delete", path: "/api/thumbnails/delete-all", summary: "Delete every variant file and clear paths and counts",
-                     tag: "maintenance", responses: [200: "{thumbnails_deleted, smalls_deleted, bytes_freed}", 400: "confirm=true missing"],
+                     tag: "maintenance",
+                     responses: [200: "{thumbnails_deleted, smalls_deleted, bytes_freed}", 400: "confirm=true missing",
+                                 409: "The data directory is not the database's (details.reason): nothing deleted"],
                      query: [("confirm", "boolean", "must be true")]),
         APIOperation(method: "post", path: "/api/timelapses/{id}/thumbnails/generate", summary: "Queue bulk jobs for a timelapse",
-                     tag: "maintenance", responses: [202: "{jobs_queued, estimated_completion}", 404: "Unknown timelapse"],
+                     tag: "maintenance", responses: [202: "{jobs_queued, estimated_completion}", 404: "Unknown timelapse",
+                                                    200: "With dry_run=true: {jobs_to_queue, estimated_seconds, estimated_bytes, basis}"],
+                     query: [("dry_run", "boolean", "only estimate: how many jobs, how long, how many bytes")],
                      body: "{force_regenerate? (true), include_smalls? (true)}"),
         APIOperation(method: "post", path: "/api/timelapses/{id}/thumbnails/verify", summary: "Verify one timelapse's variant files",
-                     tag: "maintenance", responses: [200: "Verification report", 404: "Unknown timelapse"],
+                     tag: "maintenance",
+                     responses: [200: "Verification report", 404: "Unknown timelapse",
+                                 409: "The data directory is not the database's (details.reason): nothing cleared"],
                      query: [("deep", "boolean", "also decode every file")]),
         APIOperation(method: "get", path: "/api/timelapses/{id}/thumbnails/stats", summary: "One timelapse's counts, disk usage and jobs",
                      tag: "maintenance", responses: [200: "Timelapse statistics", 404: "Unknown timelapse"]),

@@ -5,6 +5,7 @@ import ImageServing
 import Maintenance
 import NIOCore
 import Prometheus
+import StoragePlanning
 import ThumbnailJobs
 import TimelapserCore
 
@@ -22,6 +23,10 @@ import TimelapserCore
 /// - `timelapser_captures_total{result}`, `timelapser_capture_rejections_total{reason}` — frames ingested
 /// - `timelapser_regeneration_active` — 1 while a regenerate-all session runs
 /// - `timelapser_videos{status}`, `timelapser_video_bytes` — video renders by status, bytes of completed videos
+/// - `timelapser_storage_bytes{camera_id,kind}`, `timelapser_storage_files{camera_id,kind}` — storage per camera
+///   (`kind`: frames, thumbnails, smalls, videos)
+/// - `timelapser_volume_free_bytes`, `timelapser_volume_total_bytes`, `timelapser_storage_growth_bytes_per_day`,
+///   `timelapser_storage_days_until_full` (+Inf when storage is not growing) — the forecast of `GET /api/storage`
 struct MetricsController {
     let services: APIServices
     let registry: PrometheusCollectorRegistry
@@ -72,7 +77,26 @@ struct MetricsController {
             gauge("variant_bytes", "Bytes of variant files", [("variant", variant)]).set(Double(bytes))
             gauge("orphaned_variant_files", "Orphaned variant files found by the last maintenance scan", [("variant", variant)]).set(Double(orphans ?? 0))
         }
+        try await refreshStorageGauges()
         let active = try await services.maintenance.regeneration.status().active
         gauge("regeneration_active", "1 while a regenerate-all session runs").set(Double(active ? 1 : 0))
+    }
+
+    /// Storage per camera and the volume's forecast, from the same aggregates as `GET /api/storage`.
+    func refreshStorageGauges() async throws {
+        let report = try await services.storage.report()
+        for camera in report.cameras {
+            for (kind, figure) in [("frames", camera.frames), ("thumbnails", camera.thumbnails), ("smalls", camera.smalls),
+                                   ("videos", camera.videos)] {
+                let labels = [("camera_id", String(camera.cameraId)), ("kind", kind)]
+                gauge("storage_bytes", "Bytes stored per camera and kind", labels).set(Double(figure.bytes))
+                gauge("storage_files", "Files stored per camera and kind", labels).set(Double(figure.files))
+            }
+        }
+        gauge("volume_free_bytes", "Free bytes on the data volume").set(Double(report.volume.freeBytes))
+        gauge("volume_total_bytes", "Size of the data volume").set(Double(report.volume.totalBytes))
+        gauge("storage_growth_bytes_per_day", "Net storage growth per day over the last 7 days").set(Double(report.growthBytesPerDay))
+        gauge("storage_days_until_full", "Days until the data volume is full at the current growth (+Inf: not growing)")
+            .set(report.daysUntilFull ?? .infinity)
     }
 }

@@ -23,12 +23,12 @@ enum OpenAPIDocument {
     /// Every documented operation; each capability keeps its own list in its own file.
     static var operations: [APIOperation] {
         coreOperations + servingOperations + maintenanceOperations + videoOperations + cameraOperationsOperations
-            + outageOperations + webhookOperations
+            + outageOperations + webhookOperations + storageOperations
     }
 
     static let coreOperations: [APIOperation] = [
         APIOperation(method: "get", path: "/api/health", summary: "Server, database, queue and data-volume health", tag: "operations",
-                     responses: [200: "status, database engine, queue counts"]),
+                     responses: [200: "status, database engine, queue counts, disk, data_dir {status: ok|mismatch, reason} (a mismatch refuses destructive maintenance)"]),
         APIOperation(method: "get", path: "/", summary: "The dashboard page", tag: "dashboard", responses: [200: "HTML"],
                      responseType: "text/html"),
         APIOperation(method: "get", path: "/dashboard/{file}", summary: "Dashboard scripts and styles", tag: "dashboard",
@@ -38,14 +38,14 @@ enum OpenAPIDocument {
                      query: [("from", "string", "ISO 8601: start of the uptime range (default 24 h ago)"), ("to", "string", "ISO 8601: its end (default now)")]),
         APIOperation(method: "post", path: "/api/cameras", summary: "Create a camera", tag: "cameras",
                      responses: [201: "The camera", 422: "Invalid field (details.field)"],
-                     body: "{name, rtsp_url? (rtsp://, http(s):// snapshot), capture_interval_seconds? (300), generate_thumbnails? (true), capture_window? ({mode: always} | {mode: time, start, end, days?} | {mode: daylight, latitude, longitude, sunrise_offset_minutes?, sunset_offset_minutes?}), timezone? (IANA; null: the setting), rotate? (0|90|180|270), crop? ({x, y, w, h})}"),
+                     body: "{name, rtsp_url? (rtsp://, http(s):// snapshot), capture_interval_seconds? (300), generate_thumbnails? (true), capture_window? ({mode: always} | {mode: time, start, end, days?} | {mode: daylight, latitude, longitude, sunrise_offset_minutes?, sunset_offset_minutes?}), timezone? (IANA; null: the setting), rotate? (0|90|180|270), crop? ({x, y, w, h}), retention? (the camera's own retention policy; null: the default)}"),
         APIOperation(method: "get", path: "/api/cameras/{id}", summary: "One camera", tag: "cameras",
                      responses: [200: "The camera with its capture health (consecutive_failures, last_error, last_success_at, last_capture_at, frames_rejected, uptime_percent, outage_open) and schedule (next_capture_at, window_open)",
                                  404: "Unknown camera"],
                      query: [("from", "string", "ISO 8601: start of the uptime range (default 24 h ago)"), ("to", "string", "ISO 8601: its end (default now)")]),
         APIOperation(method: "patch", path: "/api/cameras/{id}", summary: "Change a camera", tag: "cameras",
                      responses: [200: "The camera", 404: "Unknown camera", 422: "Invalid field"],
-                     body: "any of {name, rtsp_url, capture_interval_seconds, generate_thumbnails, capture_window, timezone, rotate, crop}"),
+                     body: "any of {name, rtsp_url, capture_interval_seconds, generate_thumbnails, capture_window, timezone, rotate, crop, retention ({enabled, keep_all_days?, thin_to_per_hour?, thin_days?, per_day?: {count, near?}, max_bytes?, video_retention_days?} | null: follow the default)}"),
         APIOperation(method: "delete", path: "/api/cameras/{id}", summary: "Delete a camera with its timelapses, images and files",
                      tag: "cameras", responses: [200: "Summary of what was removed", 404: "Unknown camera"]),
         APIOperation(method: "post", path: "/api/cameras/{id}/timelapses", summary: "Start a timelapse", tag: "timelapses",

@@ -42,6 +42,9 @@ struct CameraRequest: Decodable, Sendable {
     var timezone: Patch<String>
     var rotate: Int?
     var crop: Patch<CameraCrop>
+    /// Validated by ``RetentionPolicy/validated(_:)`` (a bad field is a 422 naming `retention.<field>`); null
+    /// clears the camera's own policy.
+    var retention: Patch<JSONValue>
 }
 
 /// `POST /api/cameras/{id}/timelapses`.

@@ -22,6 +22,7 @@ public func buildRouter(_ services: APIServices) -> Router<AppRequestContext> {
     WebhookController(services: services).addRoutes(to: api)
     OutageController(services: services).addRoutes(to: api)
     CameraOperationsController(services: services).addRoutes(to: api)
+    StorageController(services: services).addRoutes(to: api)
     OpenAPIController().addRoutes(to: api)
     DashboardController(assets: DashboardAssets()).addRoutes(to: router)
     MetricsController(services: services).addRoutes(to: router)

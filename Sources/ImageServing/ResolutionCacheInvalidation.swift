@@ -30,12 +30,13 @@ struct ResolutionCacheInvalidation: Service {
         case .thumbnailJobFailed, .regenerationStarted, .regenerationProgress, .diskLow:
             // Nothing on disk or in a row changed that a completion event will not announce.
             return
-        case .videoQueued, .videoRenderProgress, .videoCompleted, .videoFailed, .videoCancelled, .cameraOffline, .cameraOnline, .retentionApplied:
+        case .videoQueued, .videoRenderProgress, .videoCompleted, .videoFailed, .videoCancelled, .cameraOffline, .cameraOnline:
             // Videos and camera health are not images: nothing the resolver serves changed.
             return
         case .regenerationCompleted, .regenerationCancelled, .thumbnailsVerified, .thumbnailsRepaired,
-             .thumbnailsCleaned, .thumbnailsDeleted, .timelapseCompleted, .timelapseDeleted, .cameraDeleted:
-            // Maintenance, deletions of variants, timelapse completion (which may purge smalls): start afresh.
+             .thumbnailsCleaned, .thumbnailsDeleted, .timelapseCompleted, .timelapseDeleted, .cameraDeleted, .retentionApplied:
+            // Maintenance, deletions of variants or (retention) of many frames at once, timelapse completion (which
+            // may purge smalls): start afresh.
             cache.invalidateAll()
         }
     }

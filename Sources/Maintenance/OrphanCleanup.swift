@@ -41,9 +41,15 @@ public struct OrphanCleanup: MaintenanceOperation {
     /// Deletes the orphaned variant files that match no image (a dry run only lists them). Only names matching
     /// the variant pattern, only inside `thumbnails/` and `smalls/`, never through a symlink, each re-checked
     /// against the database right before it is unlinked.
-    public func run(dryRun: Bool) async throws -> CleanupReport {
+    ///
+    /// Refused (nothing listed, nothing deleted) when the data directory is not the database's: there every file
+    /// would look orphaned, so even a dry run's listing would mislead. A real run that would delete more than
+    /// `cleanup_max_delete_percent` of the variant files scanned is refused unless `force`; a dry run only reports.
+    public func run(dryRun: Bool, force: Bool = false) async throws -> CleanupReport {
+        try await context.dataDirectory.require(for: "cleanup")
         let handles = FolderHandles(root: layout.root)
-        let orphans = try await scanner.scanOrphans(handles)
+        let scan = try await scanner.scanOrphans(handles)
+        let orphans = scan.orphans
         var report = CleanupReport(dryRun: dryRun)
         report.orphanedFilesFound = orphans.count
         report.orphanedThumbnails = orphans.filter { $0.file.kind == .thumbnail }.count
@@ -54,6 +60,9 @@ public struct OrphanCleanup: MaintenanceOperation {
         report.deletableBytes = deletable.reduce(0) { $0 + ($1.isSymlink ? 0 : $1.size) }
         report.files = orphans.prefix(Self.listingLimit).map {
             OrphanListing(path: $0.file.relativePath, kind: $0.file.kind, size: $0.size, isSymlink: $0.isSymlink, matchesImageId: $0.match)
+        }
+        if !dryRun {
+            try await scanner.requireWithinDeletionLimit(deletable.count, of: scan, operation: "cleanup", force: force)
         }
         var remaining = orphans.filter { $0.match != nil }
         if dryRun {

@@ -26,9 +26,15 @@ public struct OrphanRepair: MaintenanceOperation {
     /// Scans every variant folder, links each orphan back to its image through the image's stored frame path
     /// (path and size set, generation bumped), deletes the orphans that match no image under the cleanup
     /// rules, then rewrites the affected timelapses' counts from the rows.
-    public func run() async throws -> RepairReport {
+    ///
+    /// Refused when the data directory is not the database's, and (before anything is linked or deleted) when it
+    /// would delete more than `cleanup_max_delete_percent` of the variant files scanned, unless `force`.
+    public func run(force: Bool = false) async throws -> RepairReport {
+        try await context.dataDirectory.require(for: "repair")
         let handles = FolderHandles(root: layout.root)
-        let orphans = try await scanner.scanOrphans(handles)
+        let scan = try await scanner.scanOrphans(handles)
+        let orphans = scan.orphans
+        try await scanner.requireWithinDeletionLimit(orphans.filter { $0.match == nil }.count, of: scan, operation: "repair", force: force)
         var report = RepairReport(orphanedFilesFound: orphans.count)
         var images = Set<Int64>()
         var timelapses = Set<Int64>()

@@ -100,6 +100,13 @@ final class FolderHandles {
     }
 }
 
+/// What a scan of the variant folders found.
+struct OrphanScan: Sendable {
+    var orphans: [Orphan] = []
+    /// Every variant-named file of the variant folders, referenced or not: the base of the deletion limit.
+    var scannedFiles = 0
+}
+
 /// Finds orphaned variant files and removes them safely; repair, cleanup and delete-all share it.
 struct OrphanScanner: MaintenanceOperation {
     let context: MaintenanceContext
@@ -122,14 +129,14 @@ struct OrphanScanner: MaintenanceOperation {
     /// Finds the variant files no row points at, and which of them can be linked back to their image. Only names
     /// matching the variant pattern for the folder's own kind and timelapse are considered; temp files of running
     /// workers (`.tmp.…`), frames and anything else are never listed. Works one timelapse folder at a time, so
-    /// memory follows the largest timelapse, not the catalogue.
-    func scanOrphans(_ handles: FolderHandles) async throws -> [Orphan] {
+    /// memory follows the largest timelapse, not the catalogue. Also counts every variant-named file it looked at.
+    func scanOrphans(_ handles: FolderHandles) async throws -> OrphanScan {
         let owners = try await database.read { try await MaintenanceStore.timelapseOwners($0) }
         var byTimelapse: [(cameraId: Int64, timelapseId: Int64)] = []
         for folder in variantFolders(handles) where folder.kind == .thumbnail {
             byTimelapse.append((folder.cameraId, folder.timelapseId))
         }
-        var orphans: [Orphan] = []
+        var scan = OrphanScan()
         for (cameraId, timelapseId) in byTimelapse {
             var files: [(ScannedVariantFile, Int32)] = []
             for kind in VariantKind.allCases {
@@ -143,6 +150,7 @@ struct OrphanScanner: MaintenanceOperation {
                 }
             }
             guard !files.isEmpty else { continue }
+            scan.scannedFiles += files.count
             // A folder whose timelapse is gone (or belongs to another camera) matches no row.
             let references = owners[timelapseId] == cameraId
                 ? try await variantReferences(cameraId: cameraId, timelapseId: timelapseId) : VariantReferences()
@@ -157,11 +165,25 @@ struct OrphanScanner: MaintenanceOperation {
                 guard type == S_IFREG || type == S_IFLNK else { continue }
                 let size = Int64(st.st_size)
                 let linkable = slot == .empty && type == S_IFREG && FolderHandles.looksLikeWholeJPEG(fd, file.name, size: size)
-                orphans.append(Orphan(file: file, size: size, device: UInt64(st.st_dev), inode: UInt64(st.st_ino),
+                scan.orphans.append(Orphan(file: file, size: size, device: UInt64(st.st_dev), inode: UInt64(st.st_ino),
                                       isSymlink: type == S_IFLNK, match: linkable ? row?.imageId : nil))
             }
         }
-        return orphans
+        return scan
+    }
+
+    /// Refuses (throws ``MaintenanceError/tooManyDeletions(reason:)``) when deleting `deletions` of the scan's files
+    /// exceeds `cleanup_max_delete_percent`, unless forced: a mass deletion more likely means a wrong database or data
+    /// directory than that many real orphans. Called before anything is deleted or linked.
+    func requireWithinDeletionLimit(_ deletions: Int, of scan: OrphanScan, operation: String, force: Bool) async throws {
+        guard !force, deletions > 0 else { return }
+        let limit = try await settings.current().cleanupMaxDeletePercent
+        guard deletions * 100 > scan.scannedFiles * limit else { return }
+        let percent = scan.scannedFiles > 0 ? deletions * 100 / scan.scannedFiles : 100
+        let reason = "\(operation) would delete \(deletions) of \(scan.scannedFiles) variant files scanned (\(percent) %), "
+            + "more than cleanup_max_delete_percent (\(limit) %); pass force=true to go ahead"
+        logger.warning("\(reason)")
+        throw MaintenanceError.tooManyDeletions(reason: reason)
     }
 
     /// What one timelapse's rows say about its variant folders, compactly: per frame file name, whether each

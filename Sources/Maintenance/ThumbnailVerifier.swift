@@ -106,8 +106,10 @@ public struct ThumbnailVerifier: MaintenanceOperation {
     /// Checks the file of every `thumbnail_path`/`small_path` (one timelapse, or all), clears the paths whose file
     /// is missing or invalid, and rewrites the counts from the rows. Rows are streamed in id order, a page read
     /// while the previous one is checked; clears are batched and guarded by the generation seen, so a variant a
-    /// worker writes meanwhile is never cleared.
+    /// worker writes meanwhile is never cleared. Refused while the data directory is not the database's.
     public func verify(timelapseId: Int64?, deep: Bool = false) async throws -> VerificationReport {
+        // Verify clears the paths of missing files: on an empty or unmounted directory that would be every path.
+        try await context.dataDirectory.require(for: "verify")
         let started = ContinuousClock.now
         if let timelapseId { _ = try await requireTimelapse(timelapseId) }
         var report = VerificationReport(timelapseId: timelapseId, deep: deep)

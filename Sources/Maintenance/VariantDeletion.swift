@@ -23,6 +23,8 @@ public struct VariantDeletion: MaintenanceOperation {
     /// of the variant folders are removed under the cleanup rules.
     public func run(confirmed: Bool) async throws -> DeleteAllReport {
         guard confirmed else { throw MaintenanceError.confirmationRequired("delete-all needs confirm=true") }
+        // Checked before the rows are cleared: on a wrong directory the files to delete are not where rows say.
+        try await context.dataDirectory.require(for: "delete-all")
         let (thumbnails, smalls) = try await database.transaction { db in
             (try await ImageStore.clearVariants(db, kind: .thumbnail, timelapseId: nil),
              try await ImageStore.clearVariants(db, kind: .small, timelapseId: nil))
@@ -44,7 +46,7 @@ public struct VariantDeletion: MaintenanceOperation {
             }
         }
         var remaining: [Orphan] = []
-        for orphan in try await scanner.scanOrphans(handles) {
+        for orphan in try await scanner.scanOrphans(handles).orphans {
             if try await scanner.unlinkOrphan(orphan, handles: handles) {
                 report.bytesFreed += orphan.isSymlink ? 0 : orphan.size
                 if orphan.file.kind == .thumbnail { report.thumbnailsDeleted += 1 } else { report.smallsDeleted += 1 }

@@ -12,6 +12,7 @@ import Logging
 import Maintenance
 import Notifications
 import ServiceLifecycle
+import StoragePlanning
 import ThumbnailJobs
 import TimelapserCore
 import Videos
@@ -43,6 +44,7 @@ struct Composition: Sendable {
     let rejections: RejectedFrameCounter
     let videos: VideoService
     let webhooks: WebhookService
+    let retention: RetentionService
     let renderer: VideoRenderer
     let apiServices: APIServices
     let logger: Logger
@@ -75,21 +77,25 @@ struct Composition: Sendable {
         let videos = VideoService(database: database, layout: layout, settings: settings, events: events, logger: logger)
         let webhooks = WebhookService(database: database, logger: logger)
         let renderer = VideoRenderer(layout: layout, pool: RenderDecodePool(), logger: logger)
+        let frames = FrameService(database: database, layout: layout, events: events)
+        let retention = RetentionService(database: database, settings: settings, frames: frames, videos: videos,
+                                         dataDirectory: maintenance.dataDirectory, events: events, logger: logger)
         let apiServices = APIServices(
             engine: database.engine,
             cameras: CameraService(database: database, layout: layout, events: events, rejections: rejections, queue: queue),
             timelapses: TimelapseService(database: database, layout: layout, settings: settings, thumbnails: thumbnails, events: events),
-            frames: FrameService(database: database, layout: layout, events: events),
+            frames: frames,
             ingest: ingest, settings: settings, queue: queue, disk: disk,
             performance: ThumbnailPerformanceService(database: database, settings: settings), events: events,
             outages: OutageReader(database: database),
             resolver: resolver, maintenance: maintenance, videos: videos,
-            cameraTester: CameraTester(database: database, ingest: ingest), layout: layout, apiToken: configuration.apiToken, webhooks: webhooks)
+            cameraTester: CameraTester(database: database, ingest: ingest), layout: layout, apiToken: configuration.apiToken, webhooks: webhooks,
+            storage: StorageService(database: database, layout: layout, settings: settings), retention: retention)
         return Composition(
             configuration: configuration, database: database, events: events, relay: relay, listensToOtherProcesses: listens,
             settings: settings, queue: queue,
             thumbnails: thumbnails, disk: disk, ingest: ingest, maintenance: maintenance, resolver: resolver, rejections: rejections,
-            videos: videos, webhooks: webhooks, renderer: renderer, apiServices: apiServices, logger: logger)
+            videos: videos, webhooks: webhooks, retention: retention, renderer: renderer, apiServices: apiServices, logger: logger)
     }
 
     /// The thumbnail worker of this process.
@@ -112,6 +118,11 @@ struct Composition: Sendable {
     /// Fires each timelapse's render automation.
     var videoAutomation: VideoAutomationScheduler {
         VideoAutomationScheduler(videos: videos, interval: .seconds(configuration.automationIntervalSeconds), logger: logger)
+    }
+
+    /// Applies the enabled retention policies once a day.
+    var retentionScheduler: RetentionScheduler {
+        RetentionScheduler(retention: retention, interval: .seconds(configuration.retentionIntervalSeconds), logger: logger)
     }
 
     /// Wakes this process's worker when another process queues a job (PostgreSQL NOTIFY).
@@ -145,6 +156,7 @@ struct Composition: Sendable {
         services.append(contentsOf: webhookServices)
         services.append(captureScheduler)
         services.append(RegenerationMonitor(maintenance: maintenance))
+        services.append(retentionScheduler)
         return services
     }
 }

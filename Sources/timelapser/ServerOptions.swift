@@ -67,6 +67,12 @@ struct ServerOptions: ParsableArguments {
             }
             configuration.webhookRetrySeconds = delays.compactMap { $0 }
         }
+        if let text = environment["TIMELAPSER_RETENTION_INTERVAL_SECONDS"] {
+            guard let seconds = Int(text), (1...(30 * 86_400)).contains(seconds) else {
+                throw ValidationError("TIMELAPSER_RETENTION_INTERVAL_SECONDS must be 1-2592000")
+            }
+            configuration.retentionIntervalSeconds = seconds
+        }
         return configuration
     }
 }
@@ -85,6 +91,8 @@ struct AppConfiguration: Sendable {
     var webhookRetrySeconds: [Int] = [10, 60, 600, 3600]
     /// How often render automation looks for triggers that are due.
     var automationIntervalSeconds: Int = 5
+    /// How often enabled retention policies are applied (`TIMELAPSER_RETENTION_INTERVAL_SECONDS`; a day).
+    var retentionIntervalSeconds: Int = 86_400
     /// What all decodes of the process may hold at once (ingest checks and thumbnail jobs together).
     var decodeMemoryBytes: Int = AppConfiguration.defaultDecodeMemoryMB << 20
 

@@ -103,12 +103,14 @@ struct ThumbnailsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Link orphaned variant files back to their images; delete those matching none.")
         @OptionGroup var options: StorageOptions
         @OptionGroup var output: Output
+        @Flag(help: "Go ahead even when more than cleanup_max_delete_percent of the variant files would be deleted.")
+        var force = false
 
         func run() async throws {
-            let json = output.json
+            let (json, force) = (output.json, force)
             try await withMaintenance(options) { _, maintenance in
                 let started = ContinuousClock.now
-                let r = try await maintenance.repair.run()
+                let r = try await maintenance.repair.run(force: force)
                 emit(RepairResponse(r), text: """
                     \(r.orphanedFilesFound) orphaned files: \(r.filesMatched) linked back (\(r.databaseRecordsUpdated) images, \(r.timelapsesAffected) timelapses), \(r.filesDeleted) deleted (\(bytes(r.bytesFreed)))
                     """, json: json, operation: "repair", started: started)
@@ -121,12 +123,14 @@ struct ThumbnailsCommand: AsyncParsableCommand {
         @OptionGroup var options: StorageOptions
         @OptionGroup var output: Output
         @Flag(name: .customLong("dry-run"), help: "Only list what would be deleted.") var dryRun = false
+        @Flag(help: "Go ahead even when more than cleanup_max_delete_percent of the variant files would be deleted.")
+        var force = false
 
         func run() async throws {
-            let (json, dryRun) = (output.json, dryRun)
+            let (json, dryRun, force) = (output.json, dryRun, force)
             try await withMaintenance(options) { _, maintenance in
                 let started = ContinuousClock.now
-                let r = try await maintenance.cleanup.run(dryRun: dryRun)
+                let r = try await maintenance.cleanup.run(dryRun: dryRun, force: force)
                 var lines = ["\(r.orphanedFilesFound) orphaned files (\(r.matchableFiles) can be linked back by `repair`), "
                     + (dryRun ? "\(r.deletableFiles) would be deleted (\(bytes(r.deletableBytes)))"
                               : "\(r.filesDeleted) deleted (\(bytes(r.bytesFreed)))")]

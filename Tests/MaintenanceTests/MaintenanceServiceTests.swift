@@ -118,7 +118,7 @@ struct MaintenanceServiceTests {
             try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(TestFrames.scene(width: 32, height: 24)).write(to: URL(fileURLWithPath: file))
             let handles = FolderHandles(root: t.layout.root)
-            let orphans = try await f.maintenance.cleanup.scanner.scanOrphans(handles)
+            let orphans = try await f.maintenance.cleanup.scanner.scanOrphans(handles).orphans
             #expect(orphans.count == 1 && orphans.first?.match == nil)
             // The capture lands (row + job) between the scan and the unlink.
             let arrived = try await t.database.transaction { db in
@@ -133,7 +133,7 @@ struct MaintenanceServiceTests {
                 try await ImageStore.applyVariant($0, imageId: arrived.id, kind: .thumbnail, to: StoredVariant(path: variant, size: 10))
             }
             #expect(try await f.maintenance.cleanup.scanner.unlinkOrphan(orphans[0], handles: handles) == false)
-            #expect(try await f.maintenance.cleanup.scanner.scanOrphans(FolderHandles(root: t.layout.root)).isEmpty)
+            #expect(try await f.maintenance.cleanup.scanner.scanOrphans(FolderHandles(root: t.layout.root)).orphans.isEmpty)
         }
     }
 

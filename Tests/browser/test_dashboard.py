@@ -7,7 +7,7 @@ screenshots of the pages, of the Videos panel, of a camera's page with its timel
 A small HTTP server run by the tests stands in for a snapshot camera (a JPEG file it serves, or a 404 while the
 file is away) and receives webhook deliveries.
 """
-import datetime, hashlib, hmac, http.server, io, json, os, shutil, socket, subprocess, sys, tempfile, threading, time, unittest
+import datetime, decimal, hashlib, hmac, http.server, io, json, os, shutil, socket, subprocess, sys, tempfile, threading, time, unittest
 import urllib.request, urllib.error
 
 from PIL import Image, ImageDraw
@@ -155,6 +155,18 @@ def iso(moment):
     return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def size_text(n):
+    """The dashboard's bytesText: 1024-based, one decimal (JavaScript's toFixed rounds an exact half up)."""
+    units, value, i = ["B", "KB", "MB", "GB", "TB", "PB"], n, 0
+    while abs(value) >= 1024 and i < len(units) - 1:
+        value, i = value / 1024, i + 1
+    return f"{n} B" if i == 0 else f"{decimal.Decimal(value).quantize(decimal.Decimal('0.1'), decimal.ROUND_HALF_UP)} {units[i]}"
+
+
+def plural(n, word):
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def browser():
     options = webdriver.ChromeOptions()
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
@@ -264,6 +276,7 @@ class DashboardTests(unittest.TestCase):
         self.open("#/settings")
         self.wait.until(lambda d: d.find_element(By.ID, "regenerate-all"))
         self.driver.find_element(By.ID, "regenerate-all").click()
+        self.wait.until(expected_conditions.alert_is_present()).accept()  # the estimate (test_10 reads it)
         self.wait.until(lambda d: float(d.find_element(By.ID, "regen-progress").get_attribute("value") or 0) >= 100)
         self.wait.until(lambda d: "Finished" in d.find_element(By.ID, "regen-text").text)
         self.screenshot("dashboard-settings.png")
@@ -629,8 +642,145 @@ class DashboardTests(unittest.TestCase):
         self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#timeline rect.outage")), 1)
         s.request("PATCH", f"/api/cameras/{camera}", {"rtsp_url": None})
 
+    # ---------- storage and retention ----------
+    def test_10_storage_panel_retention_form_and_estimates(self):
+        s = self.server
+        s.wait_idle()
+        report = s.get("/api/storage")
+        self.open("#/settings")
+        charts = self.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#storage [data-storage-camera]") or None)
+        self.assertEqual(len(charts), len(report["cameras"]), "one chart per camera")
+        # The figures are the API's, as text and as each bar segment's title.
+        garden = next(c for c in report["cameras"] if c["camera_id"] == self.camera)
+        chart = self.driver.find_element(By.CSS_SELECTOR, f'#storage [data-storage-camera="{self.camera}"]')
+        self.assertIn("Garden", chart.text)
+        self.assertIn(f'{size_text(garden["total"]["bytes"])} · {plural(garden["total"]["files"], "file")}',
+                      chart.find_element(By.CSS_SELECTOR, '[data-field="total"]').text)
+        for kind, label in (("frames", "Frames"), ("thumbnails", "Thumbnails"), ("smalls", "Smalls")):
+            figure = garden[kind]
+            self.assertIn(f'{label} {size_text(figure["bytes"])} · {plural(figure["files"], "file")}',
+                          chart.find_element(By.CSS_SELECTOR, f'.storage-legend [data-kind="{kind}"]').text)
+            segment = chart.find_element(By.CSS_SELECTOR, f'.storage-bar .seg[data-kind="{kind}"]')
+            self.assertEqual(segment.get_attribute("data-bytes"), str(figure["bytes"]))
+            self.assertEqual(segment.get_attribute("title"), f'{label}: {size_text(figure["bytes"])} in {plural(figure["files"], "file")}')
+        self.assertIn("Captured per day: ", chart.text)
+        self.assertIn("Retention: default policy (off)", chart.text)
+        self.assertIn(size_text(report["totals"]["total"]["bytes"]), self.text_of("storage-totals"))
+        self.assertIn(f'of {size_text(report["volume"]["total_bytes"])}', self.text_of("storage-volume"))
+        self.assertRegex(self.text_of("storage-growth"), r"^(Growing .+ per day|Not growing)")
+        self.screenshot("dashboard-storage.png", self.driver.find_element(By.ID, "storage-panel"))
+
+        # Preview weighs the form's policy (as if enabled) and deletes nothing: Garden's frames of 08:00–08:02 are
+        # thinned to one an hour.
+        frames_before = s.get(f"/api/timelapses/{self.timelapse}")["image_count"]
+        self.set_value("retention-keep_all_days", "1")
+        self.set_value("retention-thin_to_per_hour", "1")
+        self.driver.find_element(By.ID, "retention-preview").click()
+        preview = self.wait.until(lambda d: d.find_element(By.ID, "retention-preview-list"))
+        expected = s.request("POST", "/api/retention/preview", {"retention": {"enabled": True, "keep_all_days": 1, "thin_to_per_hour": 1}})["data"]
+        mine = next(c for c in expected["cameras"] if c["camera_id"] == self.camera)
+        self.assertGreaterEqual(mine["frames_to_delete"], 1)
+        self.assertIn(f'{plural(expected["frames_to_delete"], "frame")}', preview.text)
+        self.assertIn(f'Garden: {plural(mine["frames_to_delete"], "frame")}, {size_text(mine["bytes_to_free"])} would go (',
+                      preview.find_element(By.CSS_SELECTOR, f'[data-retention-camera="{self.camera}"]').text)
+        self.assertEqual(s.get(f"/api/timelapses/{self.timelapse}")["image_count"], frames_before, "a preview deletes nothing")
+
+        # Thin days before keep-all days: the server's 422 at its field; nothing saved.
+        self.set_value("retention-keep_all_days", "30")
+        self.set_value("retention-thin_days", "7")
+        self.driver.find_element(By.ID, "retention-save").click()
+        self.wait_text("retention-error-thin-days", "must be at least keep_all_days")
+        self.assertEqual(self.driver.find_element(By.ID, "retention-thin_days").get_attribute("aria-invalid"), "true")
+        self.assertFalse(s.get("/api/settings")["retention"]["enabled"])
+        self.assertIsNone(s.get("/api/settings")["retention"]["keep_all_days"])
+
+        # Saved, every field; then off again at once (the scheduler would apply an enabled policy).
+        self.set_value("retention-thin_days", "60")
+        self.set_value("retention-per_day-count", "1")
+        self.set_value("retention-per_day-near", "12:00")
+        self.set_value("retention-max_bytes", "50")
+        self.set_value("retention-video_retention_days", "90")
+        self.driver.find_element(By.ID, "retention-enabled").click()
+        try:
+            self.driver.find_element(By.ID, "retention-save").click()
+            self.wait.until(lambda d: s.get("/api/settings")["retention"]["enabled"])
+        finally:
+            saved = s.get("/api/settings")["retention"]
+            s.request("PATCH", "/api/settings", {"retention": {"enabled": False}})
+        self.assertEqual(saved, {"enabled": True, "keep_all_days": 30, "thin_to_per_hour": 1, "thin_days": 60,
+                                 "per_day": {"count": 1, "near": "12:00"}, "max_bytes": 50 * 1024 ** 3, "video_retention_days": 90})
+        self.assertEqual(self.text_of("retention-error-thin-days"), "")
+
+        # Apply now states the saved policies' figures first (all off now: nothing); dismissed, it runs nothing.
+        self.driver.find_element(By.ID, "retention-apply").click()
+        alert = self.wait.until(expected_conditions.alert_is_present())
+        self.assertIn("Apply the saved retention policies now? 0 frames and 0 videos will be deleted", alert.text)
+        alert.dismiss()
+
+        # Regenerate All asks with the dry run's estimate; dismissed, nothing is queued.
+        estimate = s.request("POST", "/api/thumbnails/regenerate-all?dry_run=true", {"force": True})["data"]
+        self.driver.find_element(By.ID, "regenerate-all").click()
+        alert = self.wait.until(expected_conditions.alert_is_present())
+        text = alert.text
+        alert.dismiss()
+        self.assertIn(f'Regenerate thumbnails and smalls of {estimate["jobs_to_queue"]} images? About ', text)
+        self.assertRegex(text, r"About \d+(\.\d)? (s|min|h) \(~\d+(\.\d)? (B|KB|MB|GB) written\)")
+        self.wait_text("maintenance-result", "Regeneration not started")
+        self.assertEqual(s.get("/api/health")["queue"]["pending"], 0)
+        self.assertEqual(s.get(f"/api/timelapses/{self.timelapse}")["image_count"], frames_before)
+
+    def test_11_cleanup_past_its_limit_asks_and_a_foreign_data_directory_is_a_banner(self):
+        s = self.server
+        folder = os.path.join(s.dir, "cameras", f"camera-{self.camera}", f"timelapse-{self.timelapse}", "thumbnails")
+        source = os.path.join(folder, sorted(os.listdir(folder))[0])
+        orphans = [os.path.join(folder, f"timelapse-{self.timelapse}_thumb_day{20 + i:03d}_235959.jpg") for i in range(6)]
+        for orphan in orphans:  # more than 1 % of the few hundred variant files the earlier tests made
+            shutil.copy(source, orphan)
+        s.request("PATCH", "/api/settings", {"cleanup_max_delete_percent": 1})
+        try:
+            # Past cleanup_max_delete_percent the real run is refused with its reason; Delete anyway asks, then forces it.
+            self.open("#/settings")
+            self.driver.refresh()  # a fresh page: no toast left over on the buttons
+            self.wait.until(lambda d: d.find_element(By.ID, "cleanup-orphans")).click()
+            self.wait.until(lambda d: d.find_element(By.ID, "cleanup-confirm")).click()
+            self.wait_text("maintenance-result", "Refused: cleanup would delete 6 of ")
+            self.assertTrue(all(os.path.exists(o) for o in orphans))
+            self.driver.find_element(By.ID, "cleanup-anyway").click()
+            self.wait.until(expected_conditions.alert_is_present()).accept()
+            self.wait_text("maintenance-result", "6 files deleted")
+            self.assertFalse(any(os.path.exists(o) for o in orphans))
+        finally:
+            s.request("PATCH", "/api/settings", {"cleanup_max_delete_percent": 50})
+
+        # Another instance's marker in the data directory: a banner on every page says so, and goes once it is back.
+        marker = os.path.join(s.dir, ".timelapser-data-id")
+        with open(marker) as f:
+            original = f.read()
+
+        def write_marker(text):
+            with open(marker + ".tmp", "w") as f:
+                f.write(text)
+            os.replace(marker + ".tmp", marker)
+        try:
+            write_marker("11111111-2222-3333-4444-555555555555\n")
+            self.open("#/")
+            self.driver.refresh()
+            self.wait.until(lambda d: d.find_element(By.ID, "health-banner").is_displayed())
+            self.assertIn("belongs to another instance", self.text_of("health-data-dir"))
+        finally:
+            write_marker(original)
+        self.driver.find_element(By.CSS_SELECTOR, 'a[data-nav="settings"]').click()
+        self.wait.until(lambda d: not d.find_element(By.ID, "health-banner").is_displayed())
+
+
+def by_number(a, b):
+    """test_2 before test_10: the tests run in the order of their numbers."""
+    key = lambda name: (int(name.split("_")[1]) if name.split("_")[1].isdigit() else 0, name)
+    return (key(a) > key(b)) - (key(a) < key(b))
+
 
 if __name__ == "__main__":
+    unittest.defaultTestLoader.sortTestMethodsUsing = by_number
     result = unittest.main(exit=False, verbosity=2).result
     failed = len(result.failures) + len(result.errors)
     print(f"browser: {result.testsRun - failed} passed, {failed} failed")

@@ -51,11 +51,11 @@ function connectEvents() {
   live.source = source;
   source.onopen = () => { $("#live").textContent = "● live"; $("#live").className = "live ok"; };
   source.onerror = () => { $("#live").textContent = "○ reconnecting"; $("#live").className = "live bad"; };
-  const types = ["image_captured", "thumbnail_job_completed", "thumbnail_job_failed", "thumbnail_regeneration_started",
+  const types = ["image_captured", "image_deleted", "thumbnail_job_completed", "thumbnail_job_failed", "thumbnail_regeneration_started",
     "thumbnail_regeneration_progress", "thumbnail_regeneration_completed", "thumbnail_regeneration_cancelled",
     "thumbnails_verified", "thumbnails_repaired", "thumbnails_cleaned", "thumbnails_deleted", "timelapse_completed",
     "video_queued", "video_render_progress", "video_completed", "video_failed", "video_cancelled",
-    "camera_offline", "camera_online", "camera_deleted"];
+    "camera_offline", "camera_online", "camera_deleted", "timelapse_deleted", "disk_low", "retention_applied"];
   for (const type of types) {
     source.addEventListener(type, (e) => {
       let data = {};

@@ -56,7 +56,9 @@ function renderCameraStatus(camera, box, refresh) {
     : window_.mode === "daylight" ? `daylight at ${window_.latitude}, ${window_.longitude}` : "always";
   box.replaceChildren(...cameraStatus(camera),
     h("div", { class: "meta", text: `Every ${camera.capture_interval_seconds} s · window: ${windowText}${camera.timezone ? " (" + camera.timezone + ")" : ""}` }),
-    h("div", { class: "meta", text: `Last success: ${when(camera.last_success_at)}` }), actions);
+    h("div", { class: "meta", text: `Last success: ${when(camera.last_success_at)}` }),
+    h("div", { class: "meta", "data-field": "retention",
+      text: `Retention: ${camera.retention ? "own policy (" + retentionSummary(camera.retention) + ")" : "the default policy"}` }), actions);
 }
 
 /// The frames of the camera's timelapses captured in [from, to): the newest pages of each timelapse that overlaps.

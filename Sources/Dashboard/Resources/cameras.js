@@ -1,6 +1,6 @@
 // Timelapser dashboard: the cameras page (one card per camera with its status, live-refreshed; start/complete
 // timelapses, capture now, history) and the camera form (create and edit: URL test, capture window, time zone,
-// rotation, crop; the server's 422s shown at their field).
+// rotation, crop, retention (the default policy or its own; fields in storage.js); the server's 422s shown at their field).
 "use strict";
 
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -58,6 +58,13 @@ function cameraForm(camera, onSaved) {
   };
   mode.addEventListener("change", showMode);
   showMode();
+  const ownRetention = !!(camera && camera.retention);
+  const retentionMode = h("select", { id: "cam-retention-mode", name: "retention_mode" },
+    [["default", "Follow the default policy"], ["own", "Own policy"]].map(([v, t]) => h("option", { value: v, text: t, selected: (v === "own") === ownRetention })));
+  const retentionBox = retentionFields("cam-retention", ownRetention ? camera.retention : { enabled: true }, errorSlot);
+  const showRetention = () => { retentionBox.hidden = retentionMode.value !== "own"; };
+  retentionMode.addEventListener("change", showRetention);
+  showRetention();
 
   const testResult = h("div", { class: "test-result", id: "cam-test-result", role: "status", "aria-live": "polite" });
   const testButton = h("button", { type: "button", id: "cam-test", text: "Test", title: "Grab one frame from this URL now (nothing is stored)" });
@@ -81,6 +88,9 @@ function cameraForm(camera, onSaved) {
           ["x", "y", "w", "h"].map((k) => h("label", { class: "crop-part" }, k,
             h("input", { id: "cam-crop-" + k, name: "crop_" + k, type: "number", min: k === "w" || k === "h" ? 16 : 0, value: crop[k] ?? "", size: 5 }))),
           errorSlot("crop")))),
+    h("details", { class: "camera-options", open: ownRetention || undefined },
+      h("summary", { text: "Retention" }),
+      h("div", { class: "form-row" }, field("cam-retention-mode", "Retention", retentionMode, "retention"), retentionBox)),
     h("div", { class: "form-error error", id: "cam-error-form", "aria-live": "polite" }),
     h("div", { class: "actions-row" }, h("button", { class: "primary", type: "submit", id: "cam-save", text: editing ? "Save camera" : "Add camera" })));
 
@@ -95,7 +105,7 @@ function cameraForm(camera, onSaved) {
     saveButton.disabled = true;
     try {
       const saved = editing ? await api.patch(`/api/cameras/${camera.id}`, body) : await api.post("/api/cameras", body);
-      if (!editing) { form.reset(); showMode(); testResult.replaceChildren(); }
+      if (!editing) { form.reset(); showMode(); showRetention(); testResult.replaceChildren(); }
       await onSaved(saved);
     } catch (err) {
       showFieldError(form, err.details && err.details.field, err.message);
@@ -129,6 +139,8 @@ function cameraBody(form, editing, initialURL) {
   if (parts.every((p) => p !== "")) { const [x, y, w, hh] = parts.map(Number); body.crop = { x, y, w, h: hh }; }
   else if (parts.some((p) => p !== "")) throw { field: "crop", message: "Give x, y, w and h, or none of them" };
   else if (editing) body.crop = null;
+  if (form.elements.retention_mode.value === "own") body.retention = retentionPolicy(form, "cam-retention");
+  else if (editing) body.retention = null;
   return body;
 }
 

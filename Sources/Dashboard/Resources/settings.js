@@ -1,5 +1,5 @@
-// Timelapser dashboard: the settings page (application settings form, thumbnail maintenance actions, webhooks (see
-// webhooks.js), statistics).
+// Timelapser dashboard: the settings page (application settings form, storage and retention (see storage.js),
+// thumbnail maintenance actions, webhooks (see webhooks.js), statistics).
 "use strict";
 
 // ---------- settings page ----------
@@ -43,6 +43,8 @@ async function settingsView() {
   root.replaceChildren(
     h("h1", { text: "Settings" }),
     h("section", { class: "panel", "aria-labelledby": "s-settings" }, h("h2", { id: "s-settings", text: "Application settings" }), form),
+    storageSection(),
+    retentionSection(settings),
     h("section", { class: "panel", "aria-labelledby": "s-maint" }, h("h2", { id: "s-maint", text: "Thumbnail maintenance" }),
       h("div", { class: "actions-row" },
         h("button", { type: "button", id: "verify-all", text: "Verify All", onclick: () => runAction("verify", result) }),
@@ -54,14 +56,15 @@ async function settingsView() {
     webhooksSection(),
     h("section", { class: "panel", "aria-labelledby": "s-stats" }, h("h2", { id: "s-stats", text: "Statistics" }),
       h("div", { id: "stats", class: "stats" }), h("h2", { text: "Recent failures" }), h("div", { id: "failures" })));
-  await Promise.all([renderStats(), refreshRegeneration(), renderWebhooks()]);
+  await Promise.all([renderStats(), refreshRegeneration(), renderWebhooks(), renderStorage()]);
   const timer = setInterval(refreshRegeneration, 2000);
   leaveView = (() => {
     const off = onLive((type, data) => {
       if (type.startsWith("thumbnail_regeneration_")) showRegeneration(data, type);
       if (type.startsWith("thumbnails_") || type === "thumbnail_regeneration_completed") renderStats();
+      storageLive(type);
     });
-    return () => { off(); clearInterval(timer); leaveWebhooks(); };
+    return () => { off(); clearInterval(timer); leaveWebhooks(); leaveStorage(); };
   })();
 }
 
@@ -80,10 +83,10 @@ async function saveSettings(form) {
   }
 }
 
-async function runAction(action, result) {
+async function runAction(action, result, force = false) {
   result.textContent = "Working…";
   try {
-    const r = await api.post(`/api/thumbnails/${action}`);
+    const r = await api.post(`/api/thumbnails/${action}${force ? "?force=true" : ""}`);
     if (action === "verify") {
       result.textContent = `${r.valid_thumbnails}/${r.total_images} thumbnails valid, ${r.missing_thumbnails} missing\n`
         + `${r.valid_smalls}/${r.total_images} smalls valid, ${r.missing_smalls} missing`
@@ -93,7 +96,19 @@ async function runAction(action, result) {
         + `${r.database_records_updated} records updated, ${r.timelapses_affected} timelapses affected`;
     }
     renderStats();
-  } catch (err) { result.textContent = err.message; }
+  } catch (err) {
+    if (action !== "repair" || !offerAnyway(err, result, "repair-anyway", "Repair anyway", () => runAction(action, result, true))) result.textContent = err.message;
+  }
+}
+
+/// A 409 with `details.reason` (the run would delete more than the settings allow): the reason and a button that
+/// asks, then repeats the run with force=true. False for any other error.
+function offerAnyway(err, result, id, label, again) {
+  if (err.status !== 409 || !err.details || !err.details.reason) return false;
+  result.replaceChildren(`Refused: ${err.details.reason}`, " ",
+    h("button", { type: "button", id, class: "danger", text: label,
+      onclick: () => { if (confirm(`${err.details.reason}\n\n${label}?`)) again(); } }));
+  return true;
 }
 
 async function cleanupDryRun(result) {
@@ -105,15 +120,19 @@ async function cleanupDryRun(result) {
       h("ul", { id: "cleanup-list" }, files.map((f) => h("li", { text: f }))));
     if (r.orphaned_files_found > 0) {
       result.append(h("button", { type: "button", id: "cleanup-confirm", class: "danger", text: `Delete ${r.orphaned_files_found} files`,
-        onclick: async () => {
-          try {
-            const done = await api.del("/api/thumbnails/cleanup?dry_run=false");
-            result.textContent = `${done.files_deleted} files deleted, ${((done.bytes_freed || 0) / 1048576).toFixed(2)} MB freed`;
-            renderStats();
-          } catch (err) { result.textContent = err.message; }
-        } }));
+        onclick: () => cleanupRun(result, false) }));
     }
   } catch (err) { result.textContent = err.message; }
+}
+
+async function cleanupRun(result, force) {
+  try {
+    const done = await api.del(`/api/thumbnails/cleanup?dry_run=false${force ? "&force=true" : ""}`);
+    result.textContent = `${done.files_deleted} files deleted, ${((done.bytes_freed || 0) / 1048576).toFixed(2)} MB freed`;
+    renderStats();
+  } catch (err) {
+    if (!offerAnyway(err, result, "cleanup-anyway", "Delete anyway", () => cleanupRun(result, true))) result.textContent = err.message;
+  }
 }
 
 async function deleteAll(result) {
@@ -128,6 +147,12 @@ async function deleteAll(result) {
 
 async function startRegeneration(result) {
   try {
+    const e = await api.post("/api/thumbnails/regenerate-all?dry_run=true", { force: true });
+    if (!confirm(`Regenerate thumbnails and smalls of ${plural(e.jobs_to_queue, "image")}? About ${aboutTime(e.estimated_seconds)} `
+      + `(~${bytesText(e.estimated_bytes)} written)${e.basis === "measured" ? "" : ", a rough guess until some jobs are measured"}.`)) {
+      result.textContent = "Regeneration not started.";
+      return;
+    }
     const r = await api.post("/api/thumbnails/regenerate-all", { force: true });
     result.textContent = `Regeneration started: ${r.jobs_queued} jobs queued`;
     await refreshRegeneration();

@@ -80,8 +80,12 @@ function openFrame(image) {
 }
 
 async function generateThumbnails(id, result) {
+  const body = { force_regenerate: true, include_smalls: true };
   try {
-    const r = await api.post(`/api/timelapses/${id}/thumbnails/generate`, { force_regenerate: true, include_smalls: true });
+    const e = await api.post(`/api/timelapses/${id}/thumbnails/generate?dry_run=true`, body);
+    if (!confirm(`Generate thumbnails and smalls of ${plural(e.jobs_to_queue, "image")}? About ${aboutTime(e.estimated_seconds)} `
+      + `(~${bytesText(e.estimated_bytes)} written).`)) { result.textContent = "Nothing queued."; return; }
+    const r = await api.post(`/api/timelapses/${id}/thumbnails/generate`, body);
     result.textContent = `${r.jobs_queued} jobs queued` + (r.estimated_completion ? `, done around ${when(r.estimated_completion)}` : "");
   } catch (err) { result.textContent = err.message; }
 }

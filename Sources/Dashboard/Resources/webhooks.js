@@ -2,7 +2,7 @@
 // delivery, and a webhook's recent deliveries, polled while some are still on their way).
 "use strict";
 
-const WEBHOOK_EVENTS = ["camera_offline", "camera_online", "timelapse_completed", "video_completed", "video_failed", "disk_low", "thumbnail_job_failed"];
+const WEBHOOK_EVENTS = ["camera_offline", "camera_online", "timelapse_completed", "video_completed", "video_failed", "disk_low", "thumbnail_job_failed", "retention_applied"];
 const webhookState = { poll: null, shown: null };
 
 function webhooksSection() {
