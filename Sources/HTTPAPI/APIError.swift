@@ -79,9 +79,11 @@ public struct APIError: Error, Sendable {
         case .timelapseNotFound(let id): APIError(.notFound, "Timelapse not found", details: ["timelapse_id": .int(Int(id))])
         case .confirmationRequired(let message): APIError(.badRequest, message, details: ["field": .string("confirm")])
         case .dataDirectoryMismatch(let reason):
-            APIError(.conflict, "Refused: the data directory is not this database's (\(reason))", details: ["reason": .string(reason)])
+            APIError(.conflict, "Refused: the data directory is not this database's (\(reason))",
+                     details: ["reason": .string(reason), "code": .string("data_dir_mismatch")])
         case .tooManyDeletions(let reason):
-            APIError(.conflict, "Refused: \(reason); call again with force=true to go ahead", details: ["reason": .string(reason)])
+            APIError(.conflict, "Refused: \(reason); call again with force=true to go ahead",
+                     details: ["reason": .string(reason), "code": .string("too_many_deletions")])
         }
     }
 

@@ -2,6 +2,7 @@ import Database
 import DataDirectory
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 import TimelapserCore
 
@@ -50,19 +51,17 @@ public final class DataDirectoryGuard: Sendable {
         self.logger = logger
     }
 
-    /// At start: writes the marker and stores its id on first start, else compares them; logs a mismatch.
-    ///
-    /// On PostgreSQL the pool serves no query before its service runs, and the composition establishes before the
-    /// services start: there the work is started but not awaited (it completes once the pool runs; ``check()``
-    /// waits for it), and the answer is a mismatch saying so.
+    /// At start: writes the marker and stores its id on first start, else compares them; logs a mismatch. Needs the
+    /// database's client running (on PostgreSQL the pool serves nothing before): a server runs it as
+    /// ``startupCheck``, a command-line tool on its first ``check()``.
     @discardableResult
     public func establish() async -> DataDirectoryState {
-        let task = establishing()
-        if database.engine == .postgresql && memory.withLock({ $0.expectedId == nil }) {
-            return .mismatch(reason: "the data directory \(layout.root) is being checked")
-        }
-        return await task.value
+        await establishing().value
     }
+
+    /// The `Service` a server runs beside the database's client: establishes once at start, so a mismatch is logged
+    /// and shown by health at once, not at the first destructive request.
+    public var startupCheck: some Service { DataDirectoryStartupCheck(guarded: self) }
 
     /// The establishment in flight, or a new one.
     private func establishing() -> Task<DataDirectoryState, Never> {
@@ -185,5 +184,16 @@ public final class DataDirectoryGuard: Sendable {
             return .mismatch(reason: "the data directory \(layout.root) belongs to another instance "
                              + "(marker \(id), database expects \(expected))")
         }
+    }
+}
+
+/// Establishes the data directory's state once the database's client runs, then waits for shutdown (a service that
+/// returned would end the whole group).
+struct DataDirectoryStartupCheck: Service {
+    let guarded: DataDirectoryGuard
+
+    func run() async throws {
+        await guarded.establish()
+        try? await gracefulShutdown()
     }
 }

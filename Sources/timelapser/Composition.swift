@@ -70,7 +70,6 @@ struct Composition: Sendable {
                                  disk: disk, budget: budget, logger: logger)
         let maintenance = ThumbnailMaintenance(database: database, layout: layout, settings: settings, queue: queue,
                                                events: events, logger: logger)
-        await maintenance.dataDirectory.establish()
         let resolver = ImageVariantResolver(database: database, layout: layout, settings: settings, queue: queue,
                                             events: events, logger: logger)
         let rejections = RejectedFrameCounter()
@@ -141,6 +140,7 @@ struct Composition: Sendable {
         var services: [any Service] = [DatabaseCloser(database: database)]
         if let client = database.clientService { services.append(client) }
         if let relay, listensToOtherProcesses { services.append(relay.listener(bus: events)) }
+        services.append(maintenance.dataDirectory.startupCheck)
         services.append(disk.monitor())
         return services
     }

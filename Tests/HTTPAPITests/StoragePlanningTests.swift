@@ -135,6 +135,23 @@ struct StoragePlanningTests {
             let frameFiles = metrics.split(separator: "\n").first {
                 $0.hasPrefix("timelapser_storage_files{") && $0.contains("camera_id=\"\(camera.id)\"") && $0.contains("kind=\"frames\"")
             }
+            // Estimates before bulk work: sizes from the variants stored now, nothing queued.
+            let images = older.count + recent.count
+            let estimate = try await client.execute(uri: "/api/thumbnails/regenerate-all?dry_run=true", method: .post,
+                                                    body: Self.json(["force": true]))
+            #expect(estimate.status == .ok)
+            #expect(estimate.data["jobs_to_queue"] as? Int == images)
+            #expect(estimate.data["estimated_bytes"] as? Int == images * (seeded.thumbnailSize + seeded.smallSize))
+            #expect(estimate.data["basis"] as? String == "default", "no job has run yet: the time per job is a default")
+            #expect(VideoTestSupport.number(estimate.data["estimated_seconds"]) ?? 0 > 0)
+            let timelapseId = try #require((Self.camera(report, camera.id)?["timelapses"] as? [[String: Any]])?.first?["timelapse_id"] as? Int)
+            let generate = try await client.execute(uri: "/api/timelapses/\(timelapseId)/thumbnails/generate?dry_run=true", method: .post,
+                                                    body: Self.json(["force_regenerate": false]))
+            #expect(generate.data["jobs_to_queue"] as? Int == 0, "every image has both variants")
+            let status = try await client.execute(uri: "/api/thumbnails/regenerate-all/status", method: .get).data
+            #expect(status["active"] as? Bool == false, "a dry run starts no session")
+            let stats = try await client.execute(uri: "/api/thumbnails/stats", method: .get).data
+            #expect((stats["generation_stats"] as? [String: Any])?["pending_jobs"] as? Int == 0, "and queues no job")
             func value(_ line: Substring?) -> Double? { line?.split(separator: " ").last.flatMap { Double($0) } }
             #expect(value(frameFiles) == Double(older.count + recent.count), "\(frameFiles ?? "no storage_files metric")")
             let growth = metrics.split(separator: "\n").first { $0.hasPrefix("timelapser_storage_growth_bytes_per_day ") }

@@ -16,8 +16,7 @@ struct DataDirectoryGuardRulesTests {
         return DataDirectoryGuard(database: t.database, layout: DataLayout(root: root ?? t.layout.root), logger: logger)
     }
 
-    /// What establishing finds. On PostgreSQL `establish()` does not wait (the composition calls it before the pool
-    /// runs); `check()` waits for it.
+    /// What establishing finds, and what a check right after says.
     static func established(_ guarded: DataDirectoryGuard) async -> DataDirectoryState {
         _ = await guarded.establish()
         return await guarded.check()

@@ -104,7 +104,7 @@ async function runAction(action, result, force = false) {
 /// A 409 with `details.reason` (the run would delete more than the settings allow): the reason and a button that
 /// asks, then repeats the run with force=true. False for any other error.
 function offerAnyway(err, result, id, label, again) {
-  if (err.status !== 409 || !err.details || !err.details.reason) return false;
+  if (err.status !== 409 || !err.details || err.details.code !== "too_many_deletions") return false;
   result.replaceChildren(`Refused: ${err.details.reason}`, " ",
     h("button", { type: "button", id, class: "danger", text: label,
       onclick: () => { if (confirm(`${err.details.reason}\n\n${label}?`)) again(); } }));
