@@ -125,3 +125,35 @@ seed "$D" "$BIG_ROWS" 0
 for i in 1 2 3; do
     timed "stats ($BIG_ROWS rows) #$i" "$BIN" thumbnails stats --json --data-dir "$D"
 done
+
+# Storage planning at a million frames: the same catalogue, one frame a minute ending now (a camera's two years),
+# served by a real server. GET /api/storage reads the aggregates plus a 7-day index range (10,080 rows here);
+# the retention preview reads every frame older than the keep-all tier (the daily run's cost).
+echo "storage planning on $BIG_ROWS rows (one frame a minute, ending now)…"
+python3 - "$D" "$BIG_ROWS" <<'PY'
+import os, sqlite3, sys, time
+data, rows = sys.argv[1], int(sys.argv[2])
+db = sqlite3.connect(os.path.join(data, "timelapser.sqlite"))
+now = time.time()
+db.execute("UPDATE images SET captured_at = ? - (? - id) * 60.0", (now, rows))
+db.execute("UPDATE timelapses SET started_at = ?", (now - rows * 60.0 - 60,))
+db.commit()
+db.execute("ANALYZE")
+db.close()
+PY
+PORT=$((20000 + RANDOM % 20000))
+"$BIN" serve --data-dir "$D" --port "$PORT" --workers 1 >"$WORK/serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do curl -fs "localhost:$PORT/api/health" >/dev/null && break; sleep 0.2; done
+for i in 1 2 3 4 5; do
+    curl -fs -o "$WORK/storage.json" -w "GET /api/storage ($BIG_ROWS rows) #$i   %{time_total} s\n" "localhost:$PORT/api/storage"
+done
+python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['data']; print(f\"  {r['totals']['frames']['files']} frames, growth {r['growth_bytes_per_day']} B/day\")" "$WORK/storage.json"
+POLICY='{"retention": {"enabled": true, "keep_all_days": 7, "thin_to_per_hour": 2, "thin_days": 30, "per_day": {"count": 1, "near": "12:00"}}}'
+for i in 1 2; do
+    curl -fs -o "$WORK/preview.json" -H 'Content-Type: application/json' -d "$POLICY" \
+        -w "POST /api/retention/preview ($BIG_ROWS rows) #$i   %{time_total} s\n" "localhost:$PORT/api/retention/preview"
+done
+python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['data']; print(f\"  would delete {r['frames_to_delete']} of $BIG_ROWS frames\")" "$WORK/preview.json"
+kill $SERVER; wait $SERVER 2>/dev/null || true

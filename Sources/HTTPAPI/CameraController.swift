@@ -77,7 +77,7 @@ struct CameraController {
     static func draft(_ body: CameraRequest) throws -> CameraService.Draft {
         CameraService.Draft(name: body.name, rtspUrl: body.rtspUrl.change,
                             captureIntervalSeconds: body.captureIntervalSeconds, generateThumbnails: body.generateThumbnails,
-                            captureWindow: body.captureWindow, timezone: body.timezone.change, rotate: body.rotate,
+                            captureWindow: try body.captureWindow.map(CaptureWindow.validated), timezone: body.timezone.change, rotate: body.rotate,
                             crop: body.crop.change, retention: try body.retention.change.map { try $0.map(RetentionPolicy.validated) })
     }
 }

@@ -37,8 +37,8 @@ struct CameraRequest: Decodable, Sendable {
     var rtspUrl: Patch<String>
     var captureIntervalSeconds: Int?
     var generateThumbnails: Bool?
-    /// Validated while decoding (a bad field is a 422 naming `capture_window.<field>`).
-    var captureWindow: CaptureWindow?
+    /// Validated by ``CaptureWindow/validated(_:)`` (a bad field is a 422 naming `capture_window.<field>`).
+    var captureWindow: JSONValue?
     var timezone: Patch<String>
     var rotate: Int?
     var crop: Patch<CameraCrop>

@@ -90,6 +90,16 @@ public enum CaptureWindow: Codable, Sendable, Equatable {
         }
     }
 
+    /// A window from a request's JSON value, validated. Decoded with a plain decoder on purpose: the keys are
+    /// already snake_case, which a decoder converting from snake case would no longer match (an offset would be
+    /// read as absent).
+    public static func validated(_ value: JSONValue) throws -> CaptureWindow {
+        guard case .object = value else {
+            throw SettingsValidationError(field: "capture_window", message: "must be an object {mode, …}")
+        }
+        return try JSONDecoder().decode(CaptureWindow.self, from: Data(value.jsonText.utf8))
+    }
+
     /// The stored JSON (nil for `always`, the default).
     public var storedJSON: String? {
         if self == .always { return nil }
