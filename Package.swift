@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         .target(
@@ -147,6 +148,17 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Access",
+            dependencies: [
+                "TimelapserCore", "Database",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "StoragePlanning",
             dependencies: [
                 "TimelapserCore", "Database", "DataDirectory", "Events", "Catalog", "Maintenance", "Videos",
@@ -162,7 +174,7 @@ let package = Package(
             name: "HTTPAPI",
             dependencies: [
                 "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs", "Catalog",
-                "CameraCapture", "Maintenance", "ImageServing", "Videos", "Dashboard", "Notifications", "StoragePlanning",
+                "CameraCapture", "Maintenance", "ImageServing", "Videos", "Dashboard", "Notifications", "StoragePlanning", "Access",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -182,7 +194,7 @@ let package = Package(
             name: "timelapser",
             dependencies: [
                 "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs", "Catalog",
-                "CameraCapture", "Maintenance", "ImageServing", "Videos", "HTTPAPI", "Benchmarks", "Notifications", "StoragePlanning",
+                "CameraCapture", "Maintenance", "ImageServing", "Videos", "HTTPAPI", "Benchmarks", "Notifications", "StoragePlanning", "Access",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -257,7 +269,7 @@ let package = Package(
             name: "HTTPAPITests",
             dependencies: [
                 "HTTPAPI", "Database", "DataDirectory", "ThumbnailJobs", "Catalog", "CameraCapture", "Maintenance",
-                "ImageServing", "Events", "Imaging", "TimelapserCore", "TestSupport", "timelapser", "Notifications", "StoragePlanning",
+                "ImageServing", "Events", "Imaging", "TimelapserCore", "TestSupport", "timelapser", "Notifications", "StoragePlanning", "Access",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -32,7 +32,7 @@ public enum SchemaMigrator {
 }
 
 enum Schema {
-    static let migrations: [Migration] = [initial, maintenanceIndexes, notificationOutbox, videos, cameraOperations, storagePlanning]
+    static let migrations: [Migration] = [initial, maintenanceIndexes, notificationOutbox, videos, cameraOperations, storagePlanning, access]
 
     static let initial = Migration(id: "0001_initial", statements: [
         """
@@ -316,5 +316,70 @@ extension Schema {
         )
         """,
         "CREATE INDEX idx_retention_runs_ran_at ON retention_runs(ran_at)",
+    ])
+}
+
+extension Schema {
+    /// Users and access: accounts with a role, server-side sessions (only a hash of the cookie is stored), per-user
+    /// API tokens (hashed, scoped), consecutive login failures per account and per client address, and the audit
+    /// log of writes.
+    static let access = Migration(id: "0007_access", statements: [
+        """
+        CREATE TABLE users (
+            id \(PortableType.identity),
+            username TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+            totp_secret TEXT,
+            created_at \(PortableType.timestamp) NOT NULL,
+            password_changed_at \(PortableType.timestamp) NOT NULL
+        )
+        """,
+        "CREATE UNIQUE INDEX idx_users_username ON users(username)",
+        """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at \(PortableType.timestamp) NOT NULL,
+            last_seen_at \(PortableType.timestamp) NOT NULL,
+            expires_at \(PortableType.timestamp) NOT NULL,
+            address TEXT,
+            user_agent TEXT
+        )
+        """,
+        "CREATE INDEX idx_sessions_user ON sessions(user_id)",
+        """
+        CREATE TABLE api_tokens (
+            id \(PortableType.identity),
+            user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            token_hash TEXT NOT NULL,
+            scopes TEXT NOT NULL,
+            created_at \(PortableType.timestamp) NOT NULL,
+            last_used_at \(PortableType.timestamp)
+        )
+        """,
+        "CREATE UNIQUE INDEX idx_api_tokens_hash ON api_tokens(token_hash)",
+        """
+        CREATE TABLE login_failures (
+            key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            locked_until \(PortableType.timestamp),
+            updated_at \(PortableType.timestamp) NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE audit_log (
+            id \(PortableType.identity),
+            at \(PortableType.timestamp) NOT NULL,
+            user_id BIGINT,
+            username TEXT,
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            address TEXT
+        )
+        """,
+        "CREATE INDEX idx_audit_log_at ON audit_log(at)",
     ])
 }

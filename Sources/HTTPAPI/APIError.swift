@@ -1,3 +1,4 @@
+import Access
 import CameraCapture
 import Catalog
 import Database
@@ -26,7 +27,12 @@ public struct APIError: Error, Sendable {
     }
 
     var response: Response {
-        JSONResponse.raw(ErrorEnvelope(error: message, statusCode: status.code, details: details), status: status)
+        var response = JSONResponse.raw(ErrorEnvelope(error: message, statusCode: status.code, details: details), status: status)
+        // A throttled sign-in says when to come back in the header clients read, too.
+        if status == .tooManyRequests, case .int(let seconds)? = details["retry_after"] {
+            response.headers[.retryAfter] = String(seconds)
+        }
+        return response
     }
 
     static func badRequest(_ message: String, field: String? = nil) -> APIError {
@@ -40,6 +46,7 @@ public struct APIError: Error, Sendable {
         case let error as CatalogError: return from(catalog: error)
         case let error as MaintenanceError: return from(maintenance: error)
         case let error as VideoError: return from(video: error)
+        case let error as AccessError: return from(access: error)
         case RetentionError.alreadyRunning: return APIError(.conflict, "A retention run is already going on")
         case RetentionError.cameraNotFound(let id): return APIError(.notFound, "Camera not found", details: ["camera_id": .int(Int(id))])
         case let error as GrabFailure:
@@ -68,6 +75,19 @@ public struct APIError: Error, Sendable {
                                                  details: ["status": .string(status.rawValue)])
         case .alreadyFinal(let status): APIError(.conflict, "The video is already \(status.rawValue)",
                                                  details: ["status": .string(status.rawValue)])
+        }
+    }
+
+    static func from(access error: AccessError) -> APIError {
+        switch error {
+        case .invalidCredentials: APIError(.unauthorized, "Wrong user name, password or code")
+        case .throttled(let seconds):
+            APIError(.tooManyRequests, "Too many failed sign-ins: try again in \(seconds) s", details: ["retry_after": .int(seconds)])
+        case .invalidField(let field, let message): APIError(.unprocessableContent, "\(field) \(message)", details: ["field": .string(field)])
+        case .userExists(let name): APIError(.conflict, "A user named \(name) exists", details: ["field": .string("username")])
+        case .userNotFound(let id): APIError(.notFound, "User not found", details: ["user_id": .int(Int(id))])
+        case .tokenNotFound(let id): APIError(.notFound, "Token not found", details: ["token_id": .int(Int(id))])
+        case .lastAdmin: APIError(.conflict, "The last admin cannot be deleted")
         }
     }
 
@@ -126,32 +146,5 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             return APIError(.internalServerError, "Internal server error").response
         }
-    }
-}
-
-/// When a token is configured, every non-GET/HEAD `/api/` request must carry `Authorization: Bearer TOKEN`.
-struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: String?
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let token, request.method != .get, request.method != .head, request.uri.path.hasPrefix("/api/") else {
-            return try await next(request, context)
-        }
-        let presented = request.headers[.authorization] ?? ""
-        guard Self.constantTimeEquals(presented, "Bearer " + token) else {
-            var response = APIError(.unauthorized, "Missing or wrong API token").response
-            response.headers[.wwwAuthenticate] = "Bearer"
-            return response
-        }
-        return try await next(request, context)
-    }
-
-    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var diff = x.count ^ y.count
-        for i in 0..<max(x.count, y.count) {
-            diff |= Int((i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0))
-        }
-        return diff == 0
     }
 }

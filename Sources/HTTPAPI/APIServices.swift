@@ -5,6 +5,7 @@ import DataDirectory
 import Events
 import ImageServing
 import Maintenance
+import Access
 import Notifications
 import StoragePlanning
 import ThumbnailJobs
@@ -33,13 +34,23 @@ public struct APIServices: Sendable {
     public var apiToken: String?
     public var storage: StorageService
     public var retention: RetentionService
+    /// How requests are authenticated; `users` needs ``access``.
+    public var authMode: AuthMode
+    public var access: AccessService
+    public var audit: AuditLog
+    /// Shown by health when the server is open to the network (``AuthWarning``).
+    public var authWarning: String?
 
     public init(engine: DatabaseEngine, cameras: CameraService, timelapses: TimelapseService, frames: FrameService,
                 ingest: FrameIngest, settings: SettingsService, queue: ThumbnailJobQueue, disk: DiskGuard,
                 performance: ThumbnailPerformanceService, events: EventBus, outages: OutageReader,
                 resolver: ImageVariantResolver, maintenance: ThumbnailMaintenance, videos: VideoService,
                 cameraTester: CameraTester, layout: DataLayout,
-                apiToken: String?, webhooks: WebhookService, storage: StorageService, retention: RetentionService) {
+                apiToken: String?, webhooks: WebhookService, storage: StorageService, retention: RetentionService,
+                authMode: AuthMode, access: AccessService, audit: AuditLog) {
+        self.authMode = authMode
+        self.access = access
+        self.audit = audit
         self.storage = storage
         self.retention = retention
         self.engine = engine

@@ -9,14 +9,14 @@ import TimelapserCore
 struct CameraController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("cameras", use: list)
-        group.post("cameras", use: create)
-        group.get("cameras/:id", use: get)
-        group.patch("cameras/:id", use: update)
-        group.delete("cameras/:id", use: delete)
-        group.post("cameras/:id/timelapses", use: startTimelapse)
-        group.get("cameras/:id/timelapses", use: listTimelapses)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("cameras", .viewer, use: list)
+        routes.post("cameras", .operator, use: create)
+        routes.get("cameras/:id", .viewer, use: get)
+        routes.patch("cameras/:id", .operator, use: update)
+        routes.delete("cameras/:id", .operator, use: delete)
+        routes.post("cameras/:id/timelapses", .operator, use: startTimelapse)
+        routes.get("cameras/:id/timelapses", .viewer, use: listTimelapses)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {

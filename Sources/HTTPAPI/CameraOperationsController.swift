@@ -10,11 +10,11 @@ import TimelapserCore
 struct CameraOperationsController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("cameras/:id/capture-now", use: captureNow)
-        group.post("cameras/:id/test", use: testSaved)
-        group.post("cameras/test", use: testURL)
-        group.get("cameras/previews/:token", use: preview)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.post("cameras/:id/capture-now", .operator, use: captureNow)
+        routes.post("cameras/:id/test", .operator, use: testSaved)
+        routes.post("cameras/test", .operator, use: testURL)
+        routes.get("cameras/previews/:token", .viewer, use: preview)
     }
 
     @Sendable func captureNow(_ request: Request, context: AppRequestContext) async throws -> Response {

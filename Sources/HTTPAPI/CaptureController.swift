@@ -9,8 +9,8 @@ import TimelapserCore
 struct CaptureController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("cameras/:id/captures", use: capture)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.post("cameras/:id/captures", .capture, use: capture)
     }
 
     @Sendable func capture(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -7,9 +7,9 @@ import TimelapserCore
 struct DashboardController {
     let assets: DashboardAssets
 
-    func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/") { _, _ in try serve("index.html") }
-        router.get("dashboard/:file") { _, context in try serve(context.parameters.get("file") ?? "") }
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("/", .anyone) { _, _ in try serve("index.html") }
+        routes.get("dashboard/:file", .anyone) { _, context in try serve(context.parameters.get("file") ?? "") }
     }
 
     func serve(_ name: String) throws -> Response {

@@ -219,4 +219,12 @@ struct HealthResponse: Encodable {
     var disk: Disk
     /// A mismatch refuses destructive maintenance but leaves the server healthy (200).
     var dataDir: DataDirectory
+    var auth: Auth
+
+    /// How the server authenticates, whether it waits for its first admin, and the warning of an open server.
+    struct Auth: Encodable {
+        var mode: AuthMode
+        var setupRequired: Bool
+        @AlwaysPresent var warning: String?
+    }
 }

@@ -14,8 +14,8 @@ struct EventsController {
     /// it reconnects with `Last-Event-ID`), so a stalled client never holds server memory.
     var clientBuffer = 256
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("events", use: stream)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("events", .viewer, use: stream)
     }
 
     enum Item: Sendable {

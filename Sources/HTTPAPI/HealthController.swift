@@ -7,8 +7,8 @@ import TimelapserCore
 struct HealthController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("health") { _, _ in
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("health", .anyone) { _, _ in
             let counts = try await services.queue.counts()
             let volume = await services.disk.check()
             // A data directory that is not the database's refuses destructive maintenance; the server still serves.
@@ -18,7 +18,10 @@ struct HealthController {
                 queue: .init(pending: counts.pending, processing: counts.processing, failed: counts.failed),
                 disk: .init(freeBytes: volume.usage.freeBytes, totalBytes: volume.usage.totalBytes,
                             reserveBytes: volume.reserve, status: volume.status),
-                dataDir: Self.dataDirectory(dataDirectory)))
+                dataDir: Self.dataDirectory(dataDirectory),
+                auth: .init(mode: services.authMode,
+                            setupRequired: services.authMode == .users ? try await services.access.needsSetup() : false,
+                            warning: services.authWarning)))
         }
     }
 

@@ -10,10 +10,10 @@ import TimelapserCore
 struct ImageController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("images/:id", use: get)
-        group.delete("images/:id", use: delete)
-        group.post("images/:id/thumbnails/regenerate", use: regenerate)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("images/:id", .viewer, use: get)
+        routes.delete("images/:id", .operator, use: delete)
+        routes.post("images/:id/thumbnails/regenerate", .operator, use: regenerate)
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {

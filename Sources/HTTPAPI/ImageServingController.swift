@@ -27,30 +27,30 @@ struct ImageServingController {
 
     var responder: ImageResponder { ImageResponder(resolver: services.resolver) }
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+    func addRoutes(to routes: AccessRoutes) {
         // A constant component wins over `:id` in Hummingbird's trie, whatever the registration order.
-        group.get("images/batch", use: batch)
+        routes.get("images/batch", .viewer, use: batch)
         for variant in ImageVariant.requestable {
-            group.get("images/:id/\(variant.rawValue)") { request, context in
+            routes.get("images/:id/\(variant.rawValue)", .viewer) { request, context in
                 try await serveImage(request, context, variant: variant, head: false)
             }
-            group.head("images/:id/\(variant.rawValue)") { request, context in
+            routes.head("images/:id/\(variant.rawValue)", .viewer) { request, context in
                 try await serveImage(request, context, variant: variant, head: true)
             }
-            group.get("cameras/:id/latest-image/\(variant.rawValue)") { request, context in
+            routes.get("cameras/:id/latest-image/\(variant.rawValue)", .viewer) { request, context in
                 try await serveLatest(request, context, variant: variant, head: false)
             }
-            group.head("cameras/:id/latest-image/\(variant.rawValue)") { request, context in
+            routes.head("cameras/:id/latest-image/\(variant.rawValue)", .viewer) { request, context in
                 try await serveLatest(request, context, variant: variant, head: true)
             }
         }
-        group.get("images/:id/serve") { request, context in
+        routes.get("images/:id/serve", .viewer) { request, context in
             try await serveImage(request, context, variant: try Self.size(request), head: false)
         }
-        group.head("images/:id/serve") { request, context in
+        routes.head("images/:id/serve", .viewer) { request, context in
             try await serveImage(request, context, variant: try Self.size(request), head: true)
         }
-        group.get("cameras/:id/latest-image", use: latestMetadata)
+        routes.get("cameras/:id/latest-image", .viewer, use: latestMetadata)
     }
 
     func serveImage(_ request: Request, _ context: AppRequestContext, variant: ImageVariant, head: Bool) async throws -> Response {

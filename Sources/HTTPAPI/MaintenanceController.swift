@@ -13,18 +13,18 @@ import TimelapserCore
 struct MaintenanceController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("thumbnails/stats", use: stats)
-        group.post("thumbnails/regenerate-all", use: regenerateAll)
-        group.get("thumbnails/regenerate-all/status", use: regenerationStatus)
-        group.post("thumbnails/regenerate-all/cancel", use: cancelRegeneration)
-        group.post("thumbnails/verify", use: verify)
-        group.post("thumbnails/repair", use: repair)
-        group.delete("thumbnails/cleanup", use: cleanup)
-        group.delete("thumbnails/delete-all", use: deleteAll)
-        group.post("timelapses/:id/thumbnails/generate", use: generate)
-        group.post("timelapses/:id/thumbnails/verify", use: verifyTimelapse)
-        group.get("timelapses/:id/thumbnails/stats", use: timelapseStats)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("thumbnails/stats", .viewer, use: stats)
+        routes.post("thumbnails/regenerate-all", .operator, use: regenerateAll)
+        routes.get("thumbnails/regenerate-all/status", .viewer, use: regenerationStatus)
+        routes.post("thumbnails/regenerate-all/cancel", .operator, use: cancelRegeneration)
+        routes.post("thumbnails/verify", .operator, use: verify)
+        routes.post("thumbnails/repair", .operator, use: repair)
+        routes.delete("thumbnails/cleanup", .operator, use: cleanup)
+        routes.delete("thumbnails/delete-all", .operator, use: deleteAll)
+        routes.post("timelapses/:id/thumbnails/generate", .operator, use: generate)
+        routes.post("timelapses/:id/thumbnails/verify", .operator, use: verifyTimelapse)
+        routes.get("timelapses/:id/thumbnails/stats", .viewer, use: timelapseStats)
     }
 
     @Sendable func stats(_ request: Request, context: AppRequestContext) async throws -> Response {

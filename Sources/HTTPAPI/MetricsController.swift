@@ -36,8 +36,8 @@ struct MetricsController {
         self.registry = registry
     }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("metrics", use: scrape)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("metrics", .metrics, use: scrape)
     }
 
     @Sendable func scrape(_ request: Request, context: AppRequestContext) async throws -> Response {

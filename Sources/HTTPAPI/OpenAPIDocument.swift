@@ -23,7 +23,7 @@ enum OpenAPIDocument {
     /// Every documented operation; each capability keeps its own list in its own file.
     static var operations: [APIOperation] {
         coreOperations + servingOperations + maintenanceOperations + videoOperations + cameraOperationsOperations
-            + outageOperations + webhookOperations + storageOperations
+            + outageOperations + webhookOperations + storageOperations + accessOperations
     }
 
     static let coreOperations: [APIOperation] = [
@@ -92,8 +92,9 @@ enum OpenAPIDocument {
                      responses: [200: "Settings object", 422: "Bad value (details.field)"], body: "subset of the settings object"),
     ]
 
-    /// The document as JSON.
-    static func json() -> JSONValue {
+    /// The document as JSON; with the router's access table, each operation says who may call it (`security`, and
+    /// `x-required-role`).
+    static func json(access: AccessTable? = nil) -> JSONValue {
         var paths: [String: [String: JSONValue]] = [:]
         for op in operations {
             var responses: [String: JSONValue] = [:]
@@ -125,7 +126,10 @@ enum OpenAPIDocument {
                     "application/json": .object(["schema": .object(["type": .string("object")])]),
                 ])])
             }
-            if op.method != "get" && op.method != "head" {
+            if let rule = access?.access(HTTPRequest.Method(op.method.uppercased())!, endpointPath: op.path) {
+                operation["security"] = rule == .anyone ? .array([]) : .array([.object(["bearer": .array([])]), .object(["session": .array([])])])
+                operation["x-required-role"] = .string(rule.rawValue)
+            } else if op.method != "get" && op.method != "head" {
                 operation["security"] = .array([.object(["bearer": .array([])])])
             }
             paths[op.path, default: [:]][op.method] = .object(operation)
@@ -136,7 +140,12 @@ enum OpenAPIDocument {
                              "description": .string("Self-hosted timelapse server: cameras, frames, thumbnails and their maintenance.")]),
             "paths": .object(paths.mapValues { .object($0) }),
             "components": .object([
-                "securitySchemes": .object(["bearer": .object(["type": .string("http"), "scheme": .string("bearer")])]),
+                "securitySchemes": .object([
+                    // `--api-token` (token mode) or a user's API token (users mode).
+                    "bearer": .object(["type": .string("http"), "scheme": .string("bearer")]),
+                    // The cookie `POST /api/auth/login` sets (users mode).
+                    "session": .object(["type": .string("apiKey"), "in": .string("cookie"), "name": .string(AccessMiddleware.sessionCookie)]),
+                ]),
                 "schemas": .object([
                     "Success": .object(["type": .string("object"), "required": .array([.string("success"), .string("data")]),
                                         "properties": .object(["success": .object(["const": .bool(true)]), "data": .object([:])])]),
@@ -165,8 +174,9 @@ enum OpenAPIDocument {
 
 /// `GET /api/openapi.json`.
 struct OpenAPIController {
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("openapi.json") { _, _ in JSONResponse.raw(OpenAPIDocument.json(), status: .ok) }
+    func addRoutes(to routes: AccessRoutes) {
+        let table = routes.table
+        routes.get("openapi.json", .anyone) { _, _ in JSONResponse.raw(OpenAPIDocument.json(access: table), status: .ok) }
     }
 }
 

@@ -10,8 +10,8 @@ struct OutageController {
     static let defaultOutageRange: TimeInterval = 7 * 24 * 3600
     static let defaultUptimeRange: TimeInterval = 24 * 3600
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("cameras/:id/outages", use: list)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("cameras/:id/outages", .viewer, use: list)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -2,12 +2,18 @@ import Dashboard
 import Hummingbird
 import TimelapserCore
 
-/// Builds the router with every controller; the one list of routes (the OpenAPI test walks it).
+/// Builds the router with every controller; the one list of routes (the OpenAPI test walks it). Every route is
+/// added through ``AccessRoutes`` with who may call it.
 public func buildRouter(_ services: APIServices) -> Router<AppRequestContext> {
+    buildRouter(services, table: AccessTable())
+}
+
+func buildRouter(_ services: APIServices, table: AccessTable) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorEnvelopeMiddleware())
-    router.add(middleware: BearerTokenMiddleware(token: services.apiToken))
-    let api = router.group("api")
+    router.add(middleware: AccessMiddleware(services: services, table: table))
+    let api = AccessRoutes(group: router.group("api"), prefix: "/api", table: table)
+    let root = AccessRoutes(group: router, prefix: "", table: table)
     HealthController(services: services).addRoutes(to: api)
     CameraController(services: services).addRoutes(to: api)
     TimelapseController(services: services).addRoutes(to: api)
@@ -23,8 +29,10 @@ public func buildRouter(_ services: APIServices) -> Router<AppRequestContext> {
     OutageController(services: services).addRoutes(to: api)
     CameraOperationsController(services: services).addRoutes(to: api)
     StorageController(services: services).addRoutes(to: api)
+    AuthController(services: services).addRoutes(to: api)
+    UserController(services: services).addRoutes(to: api)
     OpenAPIController().addRoutes(to: api)
-    DashboardController(assets: DashboardAssets()).addRoutes(to: router)
-    MetricsController(services: services).addRoutes(to: router)
+    DashboardController(assets: DashboardAssets()).addRoutes(to: root)
+    MetricsController(services: services).addRoutes(to: root)
     return router
 }

@@ -11,11 +11,11 @@ import TimelapserCore
 struct SettingsController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("settings") { _, _ in
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("settings", .viewer) { _, _ in
             JSONResponse.ok(try await services.settings.current())
         }
-        group.patch("settings") { request, _ in
+        routes.patch("settings", .admin) { request, _ in
             var request = request
             let patch = try await RequestInput.decode([String: JSONValue].self, from: &request)
             return JSONResponse.ok(try await services.settings.update(with: patch))

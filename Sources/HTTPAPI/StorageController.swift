@@ -20,10 +20,10 @@ struct RetentionPreviewResponse: Encodable {
 struct StorageController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("storage", use: storage)
-        group.post("retention/preview", use: preview)
-        group.post("retention/apply", use: apply)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("storage", .viewer, use: storage)
+        routes.post("retention/preview", .operator, use: preview)
+        routes.post("retention/apply", .operator, use: apply)
     }
 
     @Sendable func storage(_ request: Request, context: AppRequestContext) async throws -> Response {

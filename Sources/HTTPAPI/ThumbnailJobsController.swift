@@ -11,9 +11,9 @@ import TimelapserCore
 struct ThumbnailJobsController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("thumbnails/jobs", use: jobs)
-        group.get("thumbnails/performance", use: performance)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("thumbnails/jobs", .viewer, use: jobs)
+        routes.get("thumbnails/performance", .viewer, use: performance)
     }
 
     @Sendable func jobs(_ request: Request, context: AppRequestContext) async throws -> Response {

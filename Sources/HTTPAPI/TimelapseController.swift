@@ -6,12 +6,12 @@ import TimelapserCore
 struct TimelapseController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("timelapses", use: list)
-        group.get("timelapses/:id", use: get)
-        group.get("timelapses/:id/images", use: images)
-        group.post("timelapses/:id/complete", use: complete)
-        group.delete("timelapses/:id", use: delete)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("timelapses", .viewer, use: list)
+        routes.get("timelapses/:id", .viewer, use: get)
+        routes.get("timelapses/:id/images", .viewer, use: images)
+        routes.post("timelapses/:id/complete", .operator, use: complete)
+        routes.delete("timelapses/:id", .operator, use: delete)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -10,17 +10,17 @@ import Videos
 struct VideoController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("timelapses/:id/videos", use: create)
-        group.get("timelapses/:id/videos", use: list)
-        group.get("timelapses/:id/video-automation", use: automation)
-        group.put("timelapses/:id/video-automation", use: setAutomation)
-        group.get("videos/:id", use: get)
-        group.get("videos/:id/file", use: file)
-        group.head("videos/:id/file", use: fileHead)
-        group.get("videos/:id/poster", use: poster)
-        group.post("videos/:id/cancel", use: cancel)
-        group.delete("videos/:id", use: delete)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.post("timelapses/:id/videos", .operator, use: create)
+        routes.get("timelapses/:id/videos", .viewer, use: list)
+        routes.get("timelapses/:id/video-automation", .viewer, use: automation)
+        routes.put("timelapses/:id/video-automation", .operator, use: setAutomation)
+        routes.get("videos/:id", .viewer, use: get)
+        routes.get("videos/:id/file", .viewer, use: file)
+        routes.head("videos/:id/file", .viewer, use: fileHead)
+        routes.get("videos/:id/poster", .viewer, use: poster)
+        routes.post("videos/:id/cancel", .operator, use: cancel)
+        routes.delete("videos/:id", .operator, use: delete)
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {

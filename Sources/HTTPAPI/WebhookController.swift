@@ -7,14 +7,14 @@ import TimelapserCore
 struct WebhookController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("webhooks", use: create)
-        group.get("webhooks", use: list)
-        group.get("webhooks/:id", use: get)
-        group.patch("webhooks/:id", use: update)
-        group.delete("webhooks/:id", use: delete)
-        group.get("webhooks/:id/deliveries", use: deliveries)
-        group.post("webhooks/:id/test", use: test)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.post("webhooks", .admin, use: create)
+        routes.get("webhooks", .admin, use: list)
+        routes.get("webhooks/:id", .admin, use: get)
+        routes.patch("webhooks/:id", .admin, use: update)
+        routes.delete("webhooks/:id", .admin, use: delete)
+        routes.get("webhooks/:id/deliveries", .admin, use: deliveries)
+        routes.post("webhooks/:id/test", .admin, use: test)
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -25,6 +25,10 @@ public struct Settings: Sendable, Equatable, Codable {
     public var retention = RetentionPolicy.off
     /// Cleanup and repair refuse to delete more than this share of the variant files they scanned, unless forced.
     public var cleanupMaxDeletePercent = 50
+    /// `GET /metrics` without signing in (users mode): for a Prometheus that has no credentials.
+    public var publicMetrics = false
+    /// Audit log entries are kept this many days.
+    public var auditRetentionDays = 90
 
     public init() {}
 
@@ -46,6 +50,8 @@ public struct Settings: Sendable, Equatable, Codable {
         case minFreeDiskBytes = "min_free_disk_bytes"
         case retention
         case cleanupMaxDeletePercent = "cleanup_max_delete_percent"
+        case publicMetrics = "public_metrics"
+        case auditRetentionDays = "audit_retention_days"
     }
 
     /// Every key, in API order.
@@ -135,6 +141,8 @@ extension Settings {
                 }
             case .retention: next.retention = try RetentionPolicy.validated(value)
             case .cleanupMaxDeletePercent: next.cleanupMaxDeletePercent = try int(value, key, 1...100)
+            case .publicMetrics: next.publicMetrics = try bool(value, key)
+            case .auditRetentionDays: next.auditRetentionDays = try int(value, key, 1...3650)
             }
             encoded[key] = value.jsonText
         }

@@ -1,4 +1,5 @@
 import CameraCapture
+import Access
 import Catalog
 import Database
 import DataDirectory
@@ -79,7 +80,7 @@ struct Composition: Sendable {
         let frames = FrameService(database: database, layout: layout, events: events)
         let retention = RetentionService(database: database, settings: settings, frames: frames, videos: videos,
                                          dataDirectory: maintenance.dataDirectory, events: events, logger: logger)
-        let apiServices = APIServices(
+        var apiServices = APIServices(
             engine: database.engine,
             cameras: CameraService(database: database, layout: layout, events: events, rejections: rejections, queue: queue),
             timelapses: TimelapseService(database: database, layout: layout, settings: settings, thumbnails: thumbnails, events: events),
@@ -89,7 +90,10 @@ struct Composition: Sendable {
             outages: OutageReader(database: database),
             resolver: resolver, maintenance: maintenance, videos: videos,
             cameraTester: CameraTester(database: database, ingest: ingest), layout: layout, apiToken: configuration.apiToken, webhooks: webhooks,
-            storage: StorageService(database: database, layout: layout, settings: settings), retention: retention)
+            storage: StorageService(database: database, layout: layout, settings: settings), retention: retention,
+            authMode: configuration.effectiveAuthMode, access: AccessService(database: database, logger: logger),
+            audit: AuditLog(database: database, logger: logger))
+        apiServices.authWarning = AuthWarning.text(mode: configuration.effectiveAuthMode, host: configuration.host)
         return Composition(
             configuration: configuration, database: database, events: events, relay: relay, listensToOtherProcesses: listens,
             settings: settings, queue: queue,
@@ -157,6 +161,11 @@ struct Composition: Sendable {
         services.append(captureScheduler)
         services.append(RegenerationMonitor(maintenance: maintenance))
         services.append(retentionScheduler)
+        let environment = ProcessInfo.processInfo.environment
+        if apiServices.authMode == .users, let name = environment["TIMELAPSER_ADMIN_USERNAME"], !name.isEmpty,
+           let password = environment["TIMELAPSER_ADMIN_PASSWORD"], !password.isEmpty {
+            services.append(AdminBootstrap(access: apiServices.access, username: name, password: password, logger: logger))
+        }
         return services
     }
 }

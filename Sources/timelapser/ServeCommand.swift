@@ -1,4 +1,5 @@
 import ArgumentParser
+import HTTPAPI
 import Hummingbird
 import Logging
 
@@ -13,6 +14,9 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "timelapser")
         logger.logLevel = .info
         let app = try await buildApplication(configuration, logger: logger)
+        if let warning = AuthWarning.text(mode: configuration.effectiveAuthMode, host: configuration.host) {
+            logger.critical("\(warning)")
+        }
         logger.info("serving", metadata: ["address": "\(configuration.host):\(configuration.port)",
                                           "database": "\(configuration.database.engine.rawValue)",
                                           "data_dir": "\(configuration.layout.root)"])

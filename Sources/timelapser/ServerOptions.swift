@@ -48,6 +48,8 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Port to listen on (env TIMELAPSER_PORT).") var port: Int?
     @Option(name: .customLong("api-token"), help: "Bearer token required for non-GET API requests (env TIMELAPSER_API_TOKEN).")
     var apiToken: String?
+    @Option(help: "none, token or users (env TIMELAPSER_AUTH; default: token with --api-token, else none).")
+    var auth: String?
 
     func resolved(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
         var configuration = try storage.resolved(environment: environment)
@@ -60,6 +62,11 @@ struct ServerOptions: ParsableArguments {
         configuration.host = host ?? environment["TIMELAPSER_HOST"] ?? "127.0.0.1"
         let token = apiToken ?? environment["TIMELAPSER_API_TOKEN"]
         configuration.apiToken = (token?.isEmpty ?? true) ? nil : token
+        if let text = auth ?? environment["TIMELAPSER_AUTH"], !text.isEmpty {
+            guard let mode = AuthMode(rawValue: text) else { throw ValidationError("auth must be none, token or users") }
+            guard mode != .token || configuration.apiToken != nil else { throw ValidationError("--auth token needs --api-token") }
+            configuration.authMode = mode
+        }
         if let retries = environment["TIMELAPSER_WEBHOOK_RETRY_SECONDS"] {
             let delays = retries.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !delays.isEmpty, delays.count <= 20, delays.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 86_400 }) else {
@@ -93,6 +100,10 @@ struct AppConfiguration: Sendable {
     var automationIntervalSeconds: Int = 5
     /// How often enabled retention policies are applied (`TIMELAPSER_RETENTION_INTERVAL_SECONDS`; a day).
     var retentionIntervalSeconds: Int = 86_400
+    /// How requests are authenticated; nil: `token` when ``apiToken`` is set, else `none`.
+    var authMode: AuthMode?
+    /// The mode in force.
+    var effectiveAuthMode: AuthMode { authMode ?? (apiToken == nil ? .none : .token) }
     /// What all decodes of the process may hold at once (ingest checks and thumbnail jobs together).
     var decodeMemoryBytes: Int = AppConfiguration.defaultDecodeMemoryMB << 20
 

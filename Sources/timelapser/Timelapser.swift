@@ -6,7 +6,7 @@ struct Timelapser: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "timelapser",
         abstract: "Self-hosted timelapse server with background thumbnails.",
-        subcommands: [ServeCommand.self, WorkerCommand.self, ThumbnailsCommand.self, ImportCommand.self, BenchCommand.self],
+        subcommands: [ServeCommand.self, WorkerCommand.self, ThumbnailsCommand.self, ImportCommand.self, UsersCommand.self, BenchCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -152,7 +152,7 @@ func withEventsController(_ controller: @escaping @Sendable (APIServices) -> Eve
         logger.logLevel = .warning
         let composition = try await Composition.make(timelapserConfiguration(fixture), logger: logger)
         let router = Router(context: AppRequestContext.self)
-        controller(composition.apiServices).addRoutes(to: router.group("api"))
+        controller(composition.apiServices).addRoutes(to: AccessRoutes(group: router.group("api"), prefix: "/api", table: AccessTable()))
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               services: composition.infrastructureServices, logger: logger)
         try await app.test(.live) { client in
