@@ -72,7 +72,9 @@ public struct AccessService: Sendable {
     public func changePassword(userId: Int64, current: String, new: String) async throws {
         try Self.checkPassword(new)
         guard let user = try await database.read({ try await AccessStore.user($0, id: userId) }),
-              try await verify(current, hash: user.passwordHash) else { throw AccessError.invalidCredentials }
+              try await verify(current, hash: user.passwordHash) else {
+            throw AccessError.invalidField(field: "current_password", message: "is wrong")
+        }
         let hash = try await hashPassword(new)
         try await database.transaction { try await AccessStore.setPassword($0, userId: userId, passwordHash: hash, at: Date()) }
     }

@@ -70,10 +70,22 @@ struct AccessMiddleware: RouterMiddleware {
         guard Self.allows(principal, access: access, request: request, context: context) else {
             return APIError(.forbidden, "Your role (\(principal.role.rawValue)) or token may not do this").response
         }
-        let response = try await next(request, context)
+        var response = try await next(request, context)
         if !request.method.isSafe { await services.audit.record(principal, request: request, status: response.status, context: context,
                                                                           settings: services.settings) }
+        Self.keepPrivate(&response)
         return response
+    }
+
+    /// What a signed-in user was answered is theirs alone: no shared cache may keep it (an image's
+    /// `public, immutable` becomes `private, immutable`), and what has no caching rule is not stored at all, so the
+    /// Back button after signing out shows nothing private.
+    static func keepPrivate(_ response: inout Response) {
+        if let rule = response.headers[.cacheControl] {
+            response.headers[.cacheControl] = rule.replacingOccurrences(of: "public", with: "private")
+        } else {
+            response.headers[.cacheControl] = "no-store"
+        }
     }
 
     /// Whether a principal's role and credential reach a route's access.

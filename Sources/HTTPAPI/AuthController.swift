@@ -72,7 +72,9 @@ struct AuthController {
         try requireUsersMode()
         var request = request
         let body = try await RequestInput.decode(LoginRequest.self, from: &request)
-        let login = try await services.access.login(username: body.username ?? "", password: body.password ?? "", code: body.code,
+        guard let username = body.username, !username.isEmpty else { throw APIError.badRequest("username is required", field: "username") }
+        guard let password = body.password, !password.isEmpty else { throw APIError.badRequest("password is required", field: "password") }
+        let login = try await services.access.login(username: username, password: password, code: body.code,
                                                     address: context.clientAddress, userAgent: request.headers[.userAgent])
         var response = JSONResponse.ok(MeResponse(mode: .users, user: UserResponse(login.user), setupRequired: false))
         response.setCookie(Self.cookie(login.cookie, expires: login.expiresAt, request: request))

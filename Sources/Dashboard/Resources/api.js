@@ -1,21 +1,34 @@
-// Timelapser dashboard: the JSON API client (bearer token, error objects) and the live Server-Sent Events connection.
+// Timelapser dashboard: the JSON API client (session cookie or bearer token, error objects) and the live Server-Sent Events connection.
 "use strict";
 
 // ---------- API ----------
+// In users mode (auth.js) the session cookie authenticates every call: a 401 means the session ended (back to the
+// sign-in page), a 403 that the role may not (a toast). With `--api-token` a 401 asks for the token instead.
 const api = {
   token() { return localStorage.getItem("timelapser.token") || ""; },
-  async call(method, path, body, retried = false) {
+  /// `options.quiet`: no 401/403 handling (the sign-in form reads those itself).
+  async call(method, path, body, options = {}) {
     const headers = {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET" && api.token()) headers["Authorization"] = "Bearer " + api.token();
-    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (method !== "GET" && api.token() && session.mode !== "users") headers["Authorization"] = "Bearer " + api.token();
+    const epoch = session.epoch;
+    const response = await fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
     let json = null;
     try { json = await response.json(); } catch (_) { /* no body */ }
-    if (response.status === 401 && !retried && await askToken()) return api.call(method, path, body, true);
+    // Signed out meanwhile (or now): the view that asked must not draw anything, not even an error.
+    if (epoch !== session.epoch) return new Promise(() => {});
+    if (!options.quiet && session.mode === "users") {
+      if (response.status === 401) { showLogin("Your session has ended: sign in again."); return new Promise(() => {}); }
+      if (response.status === 503 && json && json.details && json.details.setup_required) { showSetup(); return new Promise(() => {}); }
+    }
+    if (response.status === 401 && !options.quiet && !options.retried && session.mode !== "users" && await askToken()) {
+      return api.call(method, path, body, { retried: true });
+    }
     if (!response.ok) {
       const error = new Error((json && json.error) || response.statusText);
       error.status = response.status;
       error.details = (json && json.details) || {};
+      if (response.status === 403 && !options.quiet) toast(error.message);
       throw error;
     }
     return json ? json.data : null;
@@ -49,6 +62,7 @@ const live = { handlers: new Set(), source: null };
 function connectEvents() {
   const source = new EventSource("/api/events");
   live.source = source;
+  $("#live").textContent = "connecting…";
   source.onopen = () => { $("#live").textContent = "● live"; $("#live").className = "live ok"; };
   source.onerror = () => { $("#live").textContent = "○ reconnecting"; $("#live").className = "live bad"; };
   const types = ["image_captured", "image_deleted", "thumbnail_job_completed", "thumbnail_job_failed", "thumbnail_regeneration_started",
@@ -63,5 +77,11 @@ function connectEvents() {
       for (const handler of live.handlers) handler(type, data);
     });
   }
+}
+function disconnectEvents() {
+  if (live.source) live.source.close();
+  live.source = null;
+  $("#live").textContent = "";
+  $("#live").className = "live";
 }
 function onLive(handler) { live.handlers.add(handler); return () => live.handlers.delete(handler); }

@@ -24,8 +24,8 @@ async function cameraView(id) {
     h("section", { class: "panel", id: "timeline-panel", "aria-labelledby": "s-timeline" },
       h("div", { class: "panel-head" }, h("h2", { id: "s-timeline", text: "Timeline" }), picker),
       h("div", { id: "timeline", class: "timeline", "aria-live": "polite" }, "Loading…")),
-    h("section", { class: "panel", "aria-labelledby": "s-camera" }, h("h2", { id: "s-camera", text: "Camera settings" }),
-      cameraForm(camera, async (saved) => { camera = saved; $("#camera-title").textContent = saved.name; toast("Camera saved"); await refresh(); })));
+    can("operator") ? h("section", { class: "panel", "aria-labelledby": "s-camera" }, h("h2", { id: "s-camera", text: "Camera settings" }),
+      cameraForm(camera, async (saved) => { camera = saved; $("#camera-title").textContent = saved.name; toast("Camera saved"); await refresh(); })) : null);
   let left = false;
   const refresh = async () => {
     try { camera = await api.get(`/api/cameras/${id}`); } catch (_) { return; }
@@ -46,7 +46,7 @@ async function cameraView(id) {
 
 function renderCameraStatus(camera, box, refresh) {
   const actions = h("div", { class: "actions-row" });
-  if (camera.rtsp_url && camera.active_timelapse_id) {
+  if (camera.rtsp_url && camera.active_timelapse_id && can("operator")) {
     actions.append(h("button", { type: "button", id: "camera-capture-now", class: "primary", text: "Capture now",
       onclick: async (e) => { await captureNow(camera.id, e.currentTarget); await refresh(); } }));
   }

@@ -11,9 +11,9 @@ async function camerasView() {
   const root = main();
   root.replaceChildren(
     h("h1", { text: "Cameras" }),
-    h("section", { class: "panel", "aria-labelledby": "new-camera-title" },
+    can("operator") ? h("section", { class: "panel", "aria-labelledby": "new-camera-title" },
       h("h2", { id: "new-camera-title", text: "Add a camera" }),
-      cameraForm(null, async () => { await renderCameras(); toast("Camera added"); })),
+      cameraForm(null, async () => { await renderCameras(); toast("Camera added"); })) : null,
     h("div", { class: "grid", id: "cameras", "aria-live": "polite" }));
   await renderCameras();
   const pending = new Map();
@@ -197,7 +197,7 @@ async function renderCameras() {
   if (!grid) return;
   const cameras = await api.get("/api/cameras");
   grid.replaceChildren(...(cameras.length ? cameras.map((c) => h("article", { class: "card", "data-camera": c.id }, "…"))
-    : [h("p", { text: "No cameras yet. Add one above, or POST frames to /api/cameras/{id}/captures." })]));
+    : [h("p", { text: can("operator") ? "No cameras yet. Add one above, or POST frames to /api/cameras/{id}/captures." : "No cameras yet." })]));
   await Promise.all(cameras.map((c) => refreshCard(c.id, c)));
 }
 
@@ -267,15 +267,15 @@ async function refreshCard(cameraId, known) {
   ]);
   const captured = meta && (meta.captured_at || (meta.image && meta.image.captured_at));
   const actions = h("div", { class: "actions" });
+  const operator = can("operator");
   if (timelapse) {
-    actions.append(
-      h("a", { class: "button", href: `#/timelapses/${timelapse.id}`, text: "Frames" }),
-      h("button", { type: "button", text: "Complete timelapse", onclick: async () => {
-        try { await api.post(`/api/timelapses/${timelapse.id}/complete`); await refreshCard(cameraId); } catch (err) { toast(err.message); }
-      } }));
-    if (camera.rtsp_url) actions.append(h("button", { type: "button", class: "capture-now", text: "Capture now", onclick: (e) => captureNow(cameraId, e.currentTarget) }));
+    actions.append(h("a", { class: "button", href: `#/timelapses/${timelapse.id}`, text: "Frames" }));
+    if (operator) actions.append(h("button", { type: "button", text: "Complete timelapse", onclick: async () => {
+      try { await api.post(`/api/timelapses/${timelapse.id}/complete`); await refreshCard(cameraId); } catch (err) { toast(err.message); }
+    } }));
+    if (operator && camera.rtsp_url) actions.append(h("button", { type: "button", class: "capture-now", text: "Capture now", onclick: (e) => captureNow(cameraId, e.currentTarget) }));
   } else {
-    actions.append(h("button", { type: "button", class: "primary", text: "Start timelapse", onclick: async () => {
+    if (operator) actions.append(h("button", { type: "button", class: "primary", text: "Start timelapse", onclick: async () => {
       try { await api.post(`/api/cameras/${cameraId}/timelapses`, {}); await refreshCard(cameraId); } catch (err) { toast(err.message); }
     } }));
     actions.append(h("a", { class: "button", href: `#/cameras/${cameraId}/timelapses`, text: "History",

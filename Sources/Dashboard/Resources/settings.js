@@ -33,7 +33,9 @@ async function settingsView() {
     fields.append(h("div", { class: "field" }, h("label", { for: id, text: label }), input,
       h("span", { class: "error", id: id + "-error", "aria-live": "polite" })));
   }
-  form.append(fields, h("div", { class: "actions-row" }, h("button", { class: "primary", type: "submit", text: "Save settings" })));
+  const admin = can("admin"), operator = can("operator");
+  if (admin) form.append(fields, h("div", { class: "actions-row" }, h("button", { class: "primary", type: "submit", text: "Save settings" })));
+  else form.append(h("fieldset", { class: "read-only", disabled: true }, fields), h("p", { class: "meta", id: "settings-read-only", text: "Only an admin can change settings." }));
   form.addEventListener("submit", (e) => { e.preventDefault(); saveSettings(form); });
 
   const progress = h("progress", { id: "regen-progress", max: 100, value: 0, "aria-label": "Regeneration progress" });
@@ -46,14 +48,14 @@ async function settingsView() {
     storageSection(),
     retentionSection(settings),
     h("section", { class: "panel", "aria-labelledby": "s-maint" }, h("h2", { id: "s-maint", text: "Thumbnail maintenance" }),
-      h("div", { class: "actions-row" },
+      !operator ? null : h("div", { class: "actions-row" },
         h("button", { type: "button", id: "verify-all", text: "Verify All", onclick: () => runAction("verify", result) }),
         h("button", { type: "button", id: "repair-orphans", text: "Repair Orphaned", onclick: () => runAction("repair", result) }),
         h("button", { type: "button", id: "regenerate-all", class: "primary", text: "Regenerate All", onclick: () => startRegeneration(result) }),
         h("button", { type: "button", id: "cleanup-orphans", text: "Cleanup Orphaned Files", onclick: () => cleanupDryRun(result) }),
         h("button", { type: "button", id: "delete-all", class: "danger", text: "Delete All Thumbnails", onclick: () => deleteAll(result) })),
-      h("div", {}, progress, progressText, cancel), result),
-    webhooksSection(),
+      h("div", {}, progress, progressText, operator ? cancel : null), result),
+    admin ? webhooksSection() : null,
     h("section", { class: "panel", "aria-labelledby": "s-stats" }, h("h2", { id: "s-stats", text: "Statistics" }),
       h("div", { id: "stats", class: "stats" }), h("h2", { text: "Recent failures" }), h("div", { id: "failures" })));
   await Promise.all([renderStats(), refreshRegeneration(), renderWebhooks(), renderStorage()]);
@@ -181,7 +183,7 @@ function showRegeneration(s, type) {
   if (rate) parts.push(`${Number(rate).toFixed(1)} images/s`);
   if (s.estimated_completion && s.active) parts.push(`ETA ${new Date(s.estimated_completion).toLocaleTimeString()}`);
   text.textContent = s.active === false && total === 0 ? "No regeneration running" : (s.active === false ? "Finished: " : "Running: ") + parts.join(" · ");
-  cancel.disabled = !s.active;
+  if (cancel) cancel.disabled = !s.active;
 }
 
 async function renderStats() {

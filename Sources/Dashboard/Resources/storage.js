@@ -139,10 +139,10 @@ function retentionSection(settings) {
     retentionFields("retention", settings.retention, (key) => h("span", { class: "error", id: retentionErrorId(key), "aria-live": "polite" })),
     h("div", { class: "form-error error", id: "retention-error-form", "aria-live": "polite" }),
     h("div", { class: "actions-row" },
-      h("button", { class: "primary", type: "submit", id: "retention-save", text: "Save retention" }),
-      h("button", { type: "button", id: "retention-preview", text: "Preview", onclick: () => previewRetention(form) }),
-      h("button", { type: "button", id: "retention-apply", class: "danger", text: "Apply now", onclick: () => applyRetention() })));
-  form.addEventListener("submit", (e) => { e.preventDefault(); saveRetention(form); });
+      can("admin") ? h("button", { class: "primary", type: "submit", id: "retention-save", text: "Save retention" }) : null,
+      can("operator") ? h("button", { type: "button", id: "retention-preview", text: "Preview", onclick: () => previewRetention(form) }) : null,
+      can("operator") ? h("button", { type: "button", id: "retention-apply", class: "danger", text: "Apply now", onclick: () => applyRetention() }) : null));
+  form.addEventListener("submit", (e) => { e.preventDefault(); if (can("admin")) saveRetention(form); });
   return h("section", { class: "panel", id: "retention-panel", "aria-labelledby": "s-retention" },
     h("h2", { id: "s-retention", text: "Retention (default policy)" }),
     h("p", { class: "meta", text: "From newest to oldest: every frame is kept for the first days; then frames are thinned to a number per hour; "

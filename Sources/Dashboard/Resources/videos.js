@@ -70,7 +70,7 @@ function videosPanel(id) {
   const list = h("div", { class: "videos", id: "videos", "aria-live": "polite" });
   const element = h("section", { class: "panel", id: "videos-panel", "aria-labelledby": "videos-title" },
     h("div", { class: "panel-head" }, h("h2", { id: "videos-title", text: "Videos" }), automation),
-    form, h("h3", { text: "Rendered videos" }), list);
+    can("operator") ? form : null, h("h3", { text: "Rendered videos" }), list);
 
   // `cancelling`: videos whose cancel was accepted but that still render (the server stops them asynchronously).
   const state = { estimateSeq: 0, listSeq: 0, estimateTimer: null, listTimer: null, cancelling: new Set() };
@@ -148,7 +148,7 @@ function videosPanel(id) {
     if (a && a.on_completion) parts.push("when the timelapse completes");
     if (a && a.milestones) parts.push(`every ${a.milestones.every_frames} frames`);
     automation.replaceChildren(parts.length ? `Automatic renders: ${parts.join(", ")}.` : "No automatic renders.");
-    if (a && a.daily) automation.append(" ", h("button", { type: "button", id: "video-daily-off", text: "Stop daily render", onclick: async () => {
+    if (a && a.daily && can("operator")) automation.append(" ", h("button", { type: "button", id: "video-daily-off", text: "Stop daily render", onclick: async () => {
       try {
         const next = { ...(await api.get(`/api/timelapses/${id}/video-automation`)) };
         delete next.daily;
@@ -204,14 +204,14 @@ function videosPanel(id) {
     if (v.codec) facts.push(v.codec.toUpperCase());
     if (v.size_bytes) facts.push(videoBytes(v.size_bytes));
     const actions = h("div", { class: "actions" });
-    if (active) {
+    if (active && can("operator")) {
       const stopping = state.cancelling.has(v.id);
       actions.append(h("button", { type: "button", class: "cancel", text: stopping ? "Cancelling…" : "Cancel", disabled: stopping, onclick: () => cancel(v) }));
     }
     if (v.status === "completed" && v.file_url) {
       actions.append(h("a", { class: "button download", href: v.file_url + "?download=1", download: `${v.name}_v${String(v.version).padStart(2, "0")}.mp4`, text: "Download" }));
     }
-    if (!active) actions.append(h("button", { type: "button", class: "delete", text: "Delete", onclick: () => remove(v) }));
+    if (!active && can("operator")) actions.append(h("button", { type: "button", class: "delete", text: "Delete", onclick: () => remove(v) }));
     const media = v.status === "completed" && v.file_url
       ? h("video", { src: v.file_url, poster: v.poster_url, controls: true, preload: "metadata", playsinline: true,
           width: v.width, height: v.height, style: v.width && v.height ? `aspect-ratio: ${v.width} / ${v.height}` : null, "aria-label": `Video ${v.name} version ${v.version}` })
@@ -345,7 +345,7 @@ function videosPanel(id) {
 
   fillEncoderPresets();
   choosePreset();
-  estimate();
+  if (can("operator")) estimate();
   loadVideos();
   api.get(`/api/timelapses/${id}/video-automation`).then(showAutomation, () => showAutomation(null));
   return { element, leave() { off(); clearInterval(timer); clearTimeout(state.estimateTimer); clearTimeout(state.listTimer); } };
