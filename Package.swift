@@ -270,6 +270,7 @@ let package = Package(
             dependencies: [
                 "HTTPAPI", "Database", "DataDirectory", "ThumbnailJobs", "Catalog", "CameraCapture", "Maintenance",
                 "ImageServing", "Events", "Imaging", "TimelapserCore", "TestSupport", "timelapser", "Notifications", "StoragePlanning", "Access",
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

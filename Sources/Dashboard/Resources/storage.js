@@ -143,6 +143,7 @@ function retentionSection(settings) {
       can("operator") ? h("button", { type: "button", id: "retention-preview", text: "Preview", onclick: () => previewRetention(form) }) : null,
       can("operator") ? h("button", { type: "button", id: "retention-apply", class: "danger", text: "Apply now", onclick: () => applyRetention() }) : null));
   form.addEventListener("submit", (e) => { e.preventDefault(); if (can("admin")) saveRetention(form); });
+  if (!can("operator")) for (const input of form.querySelectorAll("input")) input.disabled = true;  // a viewer's: read only
   return h("section", { class: "panel", id: "retention-panel", "aria-labelledby": "s-retention" },
     h("h2", { id: "s-retention", text: "Retention (default policy)" }),
     h("p", { class: "meta", text: "From newest to oldest: every frame is kept for the first days; then frames are thinned to a number per hour; "
