@@ -15,11 +15,7 @@ public enum DataDirectoryStore {
     /// Stores `id` unless an id is stored already (another process starting at the same time may have won), and
     /// returns the id stored now: the winner's, never overwritten.
     public static func storeIdIfAbsent(_ db: DatabaseConnection, id: String, at now: Date) async throws -> String {
-        try await db.raw("""
-            INSERT INTO maintenance_state (key, value, updated_at) VALUES (\(bind: idKey), \(bind: id), \(bind: now))
-            ON CONFLICT (key) DO NOTHING
-            """).run()
-        return try await storedId(db) ?? id
+        try await MaintenanceStore.setStateIfAbsent(db, key: idKey, value: id, at: now)
     }
 
     /// Whether any image row exists (one index probe, not a count).

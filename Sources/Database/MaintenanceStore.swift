@@ -271,6 +271,16 @@ public enum MaintenanceStore {
         return (try row.decode(column: "value", as: String.self), try row.decode(column: "updated_at", as: Date.self))
     }
 
+    /// Stores `value` unless the key has one (another process may have won a race), and returns the value stored
+    /// now: the winner's, never overwritten.
+    public static func setStateIfAbsent(_ db: DatabaseConnection, key: String, value: String, at now: Date) async throws -> String {
+        try await db.raw("""
+            INSERT INTO maintenance_state (key, value, updated_at) VALUES (\(bind: key), \(bind: value), \(bind: now))
+            ON CONFLICT (key) DO NOTHING
+            """).run()
+        return try await state(db, key: key)?.value ?? value
+    }
+
     public static func setState(_ db: DatabaseConnection, key: String, value: String, at now: Date) async throws {
         try await db.raw("""
             INSERT INTO maintenance_state (key, value, updated_at) VALUES (\(bind: key), \(bind: value), \(bind: now))

@@ -38,8 +38,13 @@ public struct APIServices: Sendable {
     public var authMode: AuthMode
     public var access: AccessService
     public var audit: AuditLog
+    public var shares: ShareLinks
     /// Shown by health when the server is open to the network (``AuthWarning``).
     public var authWarning: String?
+    /// Reverse proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` are believed (IP addresses or CIDR ranges; ``ClientAddress``).
+    public var trustedProxies: [String] = []
+    /// The server itself serves HTTPS (`--tls-cert`): the session cookie is `Secure`.
+    public var servesTLS = false
 
     public init(engine: DatabaseEngine, cameras: CameraService, timelapses: TimelapseService, frames: FrameService,
                 ingest: FrameIngest, settings: SettingsService, queue: ThumbnailJobQueue, disk: DiskGuard,
@@ -47,7 +52,8 @@ public struct APIServices: Sendable {
                 resolver: ImageVariantResolver, maintenance: ThumbnailMaintenance, videos: VideoService,
                 cameraTester: CameraTester, layout: DataLayout,
                 apiToken: String?, webhooks: WebhookService, storage: StorageService, retention: RetentionService,
-                authMode: AuthMode, access: AccessService, audit: AuditLog) {
+                authMode: AuthMode, access: AccessService, audit: AuditLog, shares: ShareLinks) {
+        self.shares = shares
         self.authMode = authMode
         self.access = access
         self.audit = audit

@@ -19,7 +19,22 @@ struct AccessMiddleware: RouterMiddleware {
 
     static let sessionCookie = "timelapser_session"
 
+    /// The request without the forwarding headers a client that is not a trusted proxy may have made up, so that
+    /// nothing after this middleware (the session cookie's `Secure`) believes them.
+    static func withoutForwarding(_ request: Request) -> Request {
+        guard request.headers[.xForwardedFor] != nil || request.headers[.xForwardedProto] != nil else { return request }
+        var head = request.head
+        head.headerFields[.xForwardedFor] = nil
+        head.headerFields[.xForwardedProto] = nil
+        return Request(head: head, body: request.body)
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context, request = request
+        let peer = context.clientAddress
+        context.clientAddress = ClientAddress.resolve(peer: peer, forwardedFor: request.headers[.xForwardedFor],
+                                                      trusted: services.trustedProxies)
+        if !ClientAddress.isTrusted(peer, trusted: services.trustedProxies) { request = Self.withoutForwarding(request) }
         guard let access = table.access(request.method, endpointPath: context.endpointPath ?? "") else {
             return APIError(.forbidden, "This route declares no access rule").response
         }

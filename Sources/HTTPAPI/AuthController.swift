@@ -77,14 +77,14 @@ struct AuthController {
         let login = try await services.access.login(username: username, password: password, code: body.code,
                                                     address: context.clientAddress, userAgent: request.headers[.userAgent])
         var response = JSONResponse.ok(MeResponse(mode: .users, user: UserResponse(login.user), setupRequired: false))
-        response.setCookie(Self.cookie(login.cookie, expires: login.expiresAt, request: request))
+        response.setCookie(Self.cookie(login.cookie, expires: login.expiresAt, request: request, servesTLS: services.servesTLS))
         return response
     }
 
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
         if let id = context.principal?.sessionId { try await services.access.endSession(id: id) }
         var response = JSONResponse.ok(["signed_out": true])
-        response.setCookie(Self.cookie("", expires: Date(timeIntervalSince1970: 0), request: request))
+        response.setCookie(Self.cookie("", expires: Date(timeIntervalSince1970: 0), request: request, servesTLS: services.servesTLS))
         return response
     }
 
@@ -102,7 +102,7 @@ struct AuthController {
         let body = try await RequestInput.decode(PasswordChangeRequest.self, from: &request)
         try await services.access.changePassword(userId: principal.userId, current: body.currentPassword ?? "", new: body.newPassword ?? "")
         var response = JSONResponse.ok(["password_changed": true, "signed_out": true])
-        response.setCookie(Self.cookie("", expires: Date(timeIntervalSince1970: 0), request: request))
+        response.setCookie(Self.cookie("", expires: Date(timeIntervalSince1970: 0), request: request, servesTLS: services.servesTLS))
         return response
     }
 
@@ -133,10 +133,12 @@ struct AuthController {
         return principal
     }
 
-    /// The session cookie: `HttpOnly`, `SameSite=Lax`, `Secure` when the request came over TLS (directly, or as a
-    /// trusted proxy says).
-    static func cookie(_ value: String, expires: Date, request: Request) -> Cookie {
-        let secure = request.uri.scheme?.rawValue == "https" || request.headers[.init("X-Forwarded-Proto")!] == "https"
+    /// The session cookie: `HttpOnly`, `SameSite=Lax`, `Secure` when the request came over TLS: the server serves
+    /// HTTPS itself (``APIServices/servesTLS``), or a trusted proxy says `X-Forwarded-Proto: https` (``AccessMiddleware``
+    /// drops the header when the peer is no trusted proxy).
+    static func cookie(_ value: String, expires: Date, request: Request, servesTLS: Bool) -> Cookie {
+        let secure = servesTLS || request.uri.scheme?.rawValue == "https"
+            || request.headers[.xForwardedProto]?.lowercased() == "https"
         return Cookie(name: AccessMiddleware.sessionCookie, value: value, expires: expires, path: "/", secure: secure, httpOnly: true,
                       sameSite: .lax)
     }

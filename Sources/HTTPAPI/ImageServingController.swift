@@ -65,7 +65,11 @@ struct ImageServingController {
     }
 
     func serveLatest(_ request: Request, _ context: AppRequestContext, variant: ImageVariant, head: Bool) async throws -> Response {
-        let cameraId = try RequestInput.id(context, entity: "Camera")
+        try await serveLatest(request, cameraId: try RequestInput.id(context, entity: "Camera"), variant: variant, head: head)
+    }
+
+    /// A camera's newest frame in `variant` (the cascade), or the placeholder when it has none yet.
+    func serveLatest(_ request: Request, cameraId: Int64, variant: ImageVariant, head: Bool) async throws -> Response {
         let resolver = services.resolver
         // Resolved once up front so a camera without frames is told apart from an unknown one.
         switch try await resolver.resolveLatest(cameraId: cameraId, variant: variant) {

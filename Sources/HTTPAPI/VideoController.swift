@@ -84,7 +84,11 @@ struct VideoController {
     }
 
     func serveFile(_ request: Request, context: AppRequestContext, head: Bool) async throws -> Response {
-        let id = try RequestInput.id(context, entity: "Video")
+        try await serveFile(request, videoId: try RequestInput.id(context, entity: "Video"), head: head)
+    }
+
+    /// A completed video's MP4 with ranges and conditionals (`?download` as an attachment).
+    func serveFile(_ request: Request, videoId id: Int64, head: Bool) async throws -> Response {
         let video = try await services.videos.get(id)
         _ = try services.videos.file(of: video)
         var response = try await respond(relative: video.filePath, contentType: "video/mp4", tag: "video-\(id)", request: request, head: head)

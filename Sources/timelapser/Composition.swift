@@ -7,6 +7,7 @@ import Events
 import Foundation
 import HTTPAPI
 import Hummingbird
+import HummingbirdCore
 import ImageServing
 import Imaging
 import Logging
@@ -92,8 +93,10 @@ struct Composition: Sendable {
             cameraTester: CameraTester(database: database, ingest: ingest), layout: layout, apiToken: configuration.apiToken, webhooks: webhooks,
             storage: StorageService(database: database, layout: layout, settings: settings), retention: retention,
             authMode: configuration.effectiveAuthMode, access: AccessService(database: database, logger: logger),
-            audit: AuditLog(database: database, logger: logger))
+            audit: AuditLog(database: database, logger: logger), shares: ShareLinks(database: database))
         apiServices.authWarning = AuthWarning.text(mode: configuration.effectiveAuthMode, host: configuration.host)
+        apiServices.trustedProxies = configuration.trustedProxies
+        apiServices.servesTLS = configuration.tlsCertificatePath != nil
         return Composition(
             configuration: configuration, database: database, events: events, relay: relay, listensToOtherProcesses: listens,
             settings: settings, queue: queue,
@@ -184,17 +187,21 @@ struct DatabaseNotifications: NotificationChannel {
     }
 }
 
-/// Builds the HTTP application of `serve` (tests and the pipeline benchmark build the same one).
-func buildApplication(_ composition: Composition) -> some ApplicationProtocol {
+/// Builds the HTTP application of `serve` (tests and the pipeline benchmark build the same one); `server` is plain
+/// HTTP/1.1 unless given (``AppConfiguration/httpServer()``: HTTPS and HTTP/2 with `--tls-cert`/`--tls-key`).
+func buildApplication(_ composition: Composition, server: HTTPServerBuilder = .http1()) -> some ApplicationProtocol {
     let configuration = composition.configuration
     return Application(
         router: buildRouter(composition.apiServices),
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Timelapser"),
         services: composition.serverServices,
         logger: composition.logger)
 }
 
-/// Builds the HTTP application of `serve` from its configuration.
+/// Builds the HTTP application of `serve` from its configuration; a TLS certificate or key that cannot be used fails
+/// here, before the database is opened.
 func buildApplication(_ configuration: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
-    buildApplication(try await Composition.make(configuration, logger: logger))
+    let server = try configuration.httpServer()
+    return buildApplication(try await Composition.make(configuration, logger: logger), server: server)
 }

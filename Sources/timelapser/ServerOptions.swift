@@ -2,6 +2,9 @@ import ArgumentParser
 import Database
 import DataDirectory
 import Foundation
+import HTTPAPI
+import HummingbirdCore
+import HummingbirdHTTP2
 import TimelapserCore
 
 /// Where the data lives: every command takes these; each falls back to its `TIMELAPSER_*` environment variable.
@@ -50,6 +53,13 @@ struct ServerOptions: ParsableArguments {
     var apiToken: String?
     @Option(help: "none, token or users (env TIMELAPSER_AUTH; default: token with --api-token, else none).")
     var auth: String?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate (chain): serve HTTPS and HTTP/2 (env TIMELAPSER_TLS_CERT; needs --tls-key).")
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert (env TIMELAPSER_TLS_KEY).")
+    var tlsKey: String?
+    @Option(name: .customLong("trusted-proxy"),
+            help: "Reverse proxy (IP or CIDR) whose X-Forwarded-For/-Proto are believed; repeatable (env TIMELAPSER_TRUSTED_PROXIES, comma-separated).")
+    var trustedProxies: [String] = []
 
     func resolved(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
         var configuration = try storage.resolved(environment: environment)
@@ -67,6 +77,7 @@ struct ServerOptions: ParsableArguments {
             guard mode != .token || configuration.apiToken != nil else { throw ValidationError("--auth token needs --api-token") }
             configuration.authMode = mode
         }
+        try applyTLS(to: &configuration, environment: environment)
         if let retries = environment["TIMELAPSER_WEBHOOK_RETRY_SECONDS"] {
             let delays = retries.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !delays.isEmpty, delays.count <= 20, delays.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 86_400 }) else {
@@ -81,6 +92,23 @@ struct ServerOptions: ParsableArguments {
             configuration.retentionIntervalSeconds = seconds
         }
         return configuration
+    }
+
+    /// `--tls-cert`/`--tls-key` (both or neither) and `--trusted-proxy`.
+    func applyTLS(to configuration: inout AppConfiguration, environment: [String: String]) throws {
+        let cert = (tlsCert ?? environment["TIMELAPSER_TLS_CERT"]).flatMap { $0.isEmpty ? nil : $0 }
+        let key = (tlsKey ?? environment["TIMELAPSER_TLS_KEY"]).flatMap { $0.isEmpty ? nil : $0 }
+        guard (cert == nil) == (key == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together: give both to serve HTTPS, or neither for plain HTTP")
+        }
+        configuration.tlsCertificatePath = cert
+        configuration.tlsKeyPath = key
+        let proxies = trustedProxies.isEmpty ? (environment["TIMELAPSER_TRUSTED_PROXIES"] ?? "").split(separator: ",").map(String.init)
+                                             : trustedProxies
+        configuration.trustedProxies = proxies.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let bad = configuration.trustedProxies.first(where: { !ClientAddress.isValidProxy($0) }) {
+            throw ValidationError("trusted proxy '\(bad)' is neither an IP address nor a CIDR range (like 10.0.0.0/8)")
+        }
     }
 }
 
@@ -106,7 +134,46 @@ struct AppConfiguration: Sendable {
     var effectiveAuthMode: AuthMode { authMode ?? (apiToken == nil ? .none : .token) }
     /// What all decodes of the process may hold at once (ingest checks and thumbnail jobs together).
     var decodeMemoryBytes: Int = AppConfiguration.defaultDecodeMemoryMB << 20
+    /// PEM certificate (chain) and private key: `serve` speaks HTTPS (HTTP/2 and HTTP/1.1 by ALPN); nil: plain HTTP.
+    var tlsCertificatePath: String?
+    var tlsKeyPath: String?
+    /// Reverse proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` are believed (IP addresses or CIDR ranges).
+    var trustedProxies: [String] = []
 
     /// One 100 MP progressive frame (about 300 MB of coefficients) and some room: a server stays under 500 MB.
     static let defaultDecodeMemoryMB = 320
+}
+
+/// A TLS certificate or key that cannot be used, said plainly (`timelapser serve` prints it and exits).
+struct TLSSetupError: Error, CustomStringConvertible {
+    var description: String
+}
+
+extension AppConfiguration {
+    /// The HTTP server: HTTPS with HTTP/2 and HTTP/1.1 (ALPN `h2`, `http/1.1`) when a certificate and key are
+    /// configured, else plain HTTP/1.1. Reads and checks both files.
+    func httpServer() throws -> HTTPServerBuilder {
+        guard let certPath = tlsCertificatePath, let keyPath = tlsKeyPath else { return .http1() }
+        let certBytes = try Self.read(certPath, what: "TLS certificate (--tls-cert)")
+        let keyBytes = try Self.read(keyPath, what: "TLS key (--tls-key)")
+        let chain: [NIOSSLCertificate]
+        do { chain = try NIOSSLCertificate.fromPEMBytes(certBytes) } catch { chain = [] }
+        guard !chain.isEmpty else { throw TLSSetupError(description: "TLS certificate (--tls-cert) \(certPath) holds no PEM certificate") }
+        let key: NIOSSLPrivateKey
+        do { key = try NIOSSLPrivateKey(bytes: keyBytes, format: .pem) } catch {
+            throw TLSSetupError(description: "TLS key (--tls-key) \(keyPath) is not a PEM private key (or is encrypted): \(error)")
+        }
+        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        do { return try .http2Upgrade(tlsConfiguration: tls) } catch {
+            throw TLSSetupError(description: "TLS certificate \(certPath) and key \(keyPath) cannot be used together: \(error)")
+        }
+    }
+
+    private static func read(_ path: String, what: String) throws -> [UInt8] {
+        guard FileManager.default.fileExists(atPath: path) else { throw TLSSetupError(description: "\(what) \(path) does not exist") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TLSSetupError(description: "\(what) \(path) cannot be read (permissions?)")
+        }
+        return Array(data)
+    }
 }

@@ -172,6 +172,46 @@ struct AccessControlTests {
     }
 }
 
+extension AccessControlTests {
+    @Test("a share link opens one camera's latest image without signing in, until it is revoked; a forged one never",
+          arguments: TestEngines.all)
+    func shareLink(engine: DatabaseEngine) async throws {
+        let fixture = try await TestDatabase.make(engine)
+        defer { try? FileManager.default.removeItem(atPath: fixture.dataDirectory) }
+        try await Server.addUsers(fixture)
+        await fixture.database.close()
+        try await Server.run(fixture) { client in
+            let admin = try await Server.signIn(client, "admin")
+            let camera = try await client.execute(uri: "/api/cameras", method: .post, headers: Server.session(admin),
+                                                  body: Server.json(["name": "garden"]))
+            let id = try #require(camera.data["id"] as? Int)
+            _ = try await client.execute(uri: "/api/cameras/\(id)/timelapses", method: .post, headers: Server.session(admin), body: Server.json([:]))
+            var upload = Server.session(admin)
+            upload[.contentType] = "image/jpeg"
+            let captured = try await client.execute(uri: "/api/cameras/\(id)/captures", method: .post, headers: upload,
+                                                    body: ByteBuffer(bytes: TestFrames.scene(width: 320, height: 240)))
+            #expect(captured.status == .created)
+            #expect(try await client.execute(uri: "/api/cameras/\(id)/latest-image/full", method: .get).status == .unauthorized)
+            let made = try await client.execute(uri: "/api/share", method: .post, headers: Server.session(admin),
+                                                body: Server.json(["camera_id": id, "variant": "full", "expires_in_seconds": 3600]))
+            #expect(made.status == .created)
+            let url = try #require(made.data["url"] as? String)
+            let opened = try await client.execute(uri: url, method: .get)
+            #expect(opened.status == .ok)
+            #expect(opened.headers[.contentType] == "image/jpeg")
+            #expect(opened.headers[.cacheControl] == "private, no-cache")
+            var forged = url
+            forged.replaceSubrange(forged.index(forged.endIndex, offsetBy: -3)..., with: "AAA")
+            #expect(try await client.execute(uri: forged, method: .get).status == .notFound)
+            let viewer = try await Server.signIn(client, "viewer")
+            #expect(try await client.execute(uri: "/api/share", method: .post, headers: Server.session(viewer),
+                                              body: Server.json(["camera_id": id])).status == .forbidden, "only admins share")
+            #expect(try await client.execute(uri: "/api/share", method: .delete, headers: Server.session(admin)).status == .ok)
+            #expect(try await client.execute(uri: url, method: .get).status == .notFound, "revoked")
+        }
+    }
+}
+
 extension String {
     var nonEmpty: String? { isEmpty ? nil : self }
 }

@@ -5,7 +5,8 @@ The server is the real `timelapser serve` binary on a scratch data directory and
 JPEGs posted through the API; videos are real renders (ffmpeg) that Chromium plays. Set SCREENSHOTS_DIR to also save
 screenshots of the pages, of the Videos panel, of a camera's page with its timeline and of the Webhooks section.
 A small HTTP server run by the tests stands in for a snapshot camera (a JPEG file it serves, or a 404 while the
-file is away) and receives webhook deliveries.
+file is away) and receives webhook deliveries. The sign-in tests (test_12, test_13) start a second server of their own
+with `--auth users`, an admin and a viewer made first with `timelapser users add`.
 """
 import datetime, decimal, hashlib, hmac, http.server, io, json, os, shutil, socket, subprocess, sys, tempfile, threading, time, unittest
 import urllib.request, urllib.error
@@ -44,12 +45,18 @@ def frame(seed, size=(1280, 720)):
 
 
 class Server:
-    def __init__(self):
+    def __init__(self, users=None):
+        """`users`: [(name, role, password)] made with `timelapser users add` before the server starts with `--auth users`."""
         self.dir = tempfile.mkdtemp(prefix="timelapser-browser-")
         self.port = free_port()
         self.log = open(os.path.join(self.dir, "serve.log"), "w")
-        self.process = subprocess.Popen([BINARY, "serve", "--data-dir", self.dir, "--port", str(self.port), "--workers", "2"],
-                                        stdout=self.log, stderr=subprocess.STDOUT)
+        command = [BINARY, "serve", "--data-dir", self.dir, "--port", str(self.port), "--workers", "2"]
+        if users is not None:
+            for name, role, password in users:  # the password on stdin (not a terminal)
+                subprocess.run([BINARY, "users", "add", name, "--role", role, "--data-dir", self.dir], input=password.encode(),
+                               check=True, stdout=self.log, stderr=subprocess.STDOUT)
+            command += ["--auth", "users"]
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -62,11 +69,13 @@ class Server:
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def request(self, method, path, body=None, content_type="application/json"):
+    def request(self, method, path, body=None, content_type="application/json", token=None):
         data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
         req = urllib.request.Request(self.url(path), data=data, method=method)
         if data is not None:
             req.add_header("Content-Type", content_type)
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
         try:
             with urllib.request.urlopen(req, timeout=30) as response:
                 return json.loads(response.read() or b"null")
@@ -197,6 +206,18 @@ class DashboardTests(unittest.TestCase):
         cls.driver.quit()
         cls.server.stop()
         cls.fixtures.stop()
+        if cls.users_server:
+            cls.users_server.stop()
+
+    users_server = None
+    ADMIN, VIEWER = ("admin", "admin", "long-password-1"), ("vic", "viewer", "viewer-password-1")
+
+    @classmethod
+    def access_server(cls):
+        """The `--auth users` server of the sign-in tests (one for both), with an admin and a viewer."""
+        if not cls.users_server:
+            cls.users_server = Server(users=[cls.ADMIN, cls.VIEWER])
+        return cls.users_server
 
     def open(self, hash_path):
         self.driver.get(self.server.url("/" + hash_path))
@@ -771,6 +792,167 @@ class DashboardTests(unittest.TestCase):
             write_marker(original)
         self.driver.find_element(By.CSS_SELECTOR, 'a[data-nav="settings"]').click()
         self.wait.until(lambda d: not d.find_element(By.ID, "health-banner").is_displayed())
+
+    # ---------- users and sign-in ----------
+    def login_form_shown(self, _driver=None):
+        forms = self.driver.find_elements(By.ID, "login-form")
+        return bool(forms) and forms[0].is_displayed()
+
+    def sign_in(self, name, password):
+        self.wait.until(self.login_form_shown)
+        self.set_value("login-username", name)
+        self.set_value("login-password", password)
+        self.driver.find_element(By.ID, "login-submit").click()
+
+    def browser_fetch(self, method, path, body=None):
+        """The status of a fetch made by the page (its cookie, its Origin)."""
+        return self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[1], {method: arguments[0], headers: {'Content-Type': 'application/json'}, body: arguments[2]})"
+            ".then(r => done(r.status), e => done(String(e)));", method, path, None if body is None else json.dumps(body))
+
+    def test_12_sign_in_sign_out_back_and_roles(self):
+        s = self.access_server()
+        self.driver.delete_all_cookies()
+        try:
+            self.driver.get(s.url("/#/"))
+            self.wait.until(self.login_form_shown)
+            self.assertEqual(s.request("GET", "/api/cameras")["status_code"], 401, "nothing private without signing in")
+            self.assertFalse(self.driver.find_element(By.ID, "main").is_displayed())
+            self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "nav a[data-nav]")[0].is_displayed(), False)
+            self.screenshot("dashboard-login.png")
+
+            # A wrong password: the server's message at the form, still signed out.
+            self.sign_in("admin", "not-the-password")
+            self.wait_text("login-error", "Wrong user name, password or code")
+            self.assertTrue(self.login_form_shown())
+
+            # The admin: the cameras page, a camera added with the form, the user and role in the header.
+            self.set_value("login-password", self.ADMIN[2])
+            self.driver.find_element(By.ID, "login-submit").click()
+            self.wait_text("account", "admin")
+            self.assertEqual(self.text_of("account-role"), "admin")
+            self.wait.until(lambda d: d.find_element(By.ID, "camera-new-form"))
+            self.set_value("cam-name", "Porch secret")
+            self.driver.find_element(By.ID, "cam-save").click()
+            link = self.wait.until(lambda d: d.find_element(By.LINK_TEXT, "Porch secret"))
+            camera = int(link.get_attribute("href").rsplit("/", 1)[1])
+            link.click()  # a second history entry: the camera's page
+            self.wait_text("camera-title", "Porch secret")
+
+            # Sign out: the sign-in page; Back (to the cameras page's entry) shows it too, and nothing of the camera.
+            self.driver.find_element(By.ID, "sign-out").click()
+            self.wait.until(self.login_form_shown)
+            self.wait_text("login-note", "You have signed out")
+            self.driver.back()
+            time.sleep(1)
+            self.assertTrue(self.login_form_shown(), "Back after signing out shows the sign-in page")
+            self.assertNotIn("Porch secret", self.driver.find_element(By.TAG_NAME, "body").text)
+            self.assertNotIn("Porch secret", self.driver.page_source)
+            self.assertEqual(self.browser_fetch("GET", "/api/cameras"), 401, "the session ended on the server")
+            self.driver.refresh()
+            self.wait.until(self.login_form_shown)
+            self.assertNotIn("Porch secret", self.driver.page_source)
+
+            # The viewer sees the camera but no write action; the server refuses one anyway.
+            self.sign_in(*self.VIEWER[::2])
+            self.wait_text("account", "vic")
+            self.assertEqual(self.text_of("account-role"), "viewer")
+            card = self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f'[data-camera="{camera}"] .actions'))
+            self.assertIn("Porch secret", self.driver.find_element(By.CSS_SELECTOR, f'[data-camera="{camera}"]').text)
+            self.assertEqual(self.driver.find_elements(By.ID, "camera-new-form"), [], "no Add camera for a viewer")
+            self.assertNotIn("Start timelapse", card.text)
+            self.assertIn("Camera", card.text)
+            self.assertEqual(self.browser_fetch("POST", "/api/cameras", {"name": "Sneaky"}), 403)
+            self.driver.get(s.url(f"/#/cameras/{camera}"))
+            self.wait_text("camera-title", "Porch secret")
+            self.wait.until(lambda d: d.find_element(By.ID, "camera-status"))
+            self.assertEqual(self.driver.find_elements(By.ID, "camera-edit-form"), [])
+            self.driver.get(s.url("/#/settings"))
+            quality = self.wait.until(lambda d: d.find_element(By.ID, "setting-thumbnail_quality"))
+            self.assertFalse(quality.is_enabled(), "a viewer's settings are read only")
+            self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "#settings-form button[type=submit]"), [])
+            self.assertEqual(self.driver.find_elements(By.ID, "regenerate-all"), [])
+            self.assertEqual(self.driver.find_elements(By.ID, "webhooks-panel"), [])
+            self.driver.find_element(By.ID, "sign-out").click()
+            self.wait.until(self.login_form_shown)
+        finally:
+            self.driver.delete_all_cookies()
+
+    def test_13_account_password_tokens_users_and_throttling(self):
+        s = self.access_server()
+        self.driver.delete_all_cookies()
+        try:
+            self.driver.get(s.url("/#/account"))
+            self.sign_in(*self.ADMIN[::2])
+            self.wait.until(lambda d: d.find_element(By.ID, "new-token-form"))
+
+            # A read token, shown once: it reads through the API, cannot write, and stops working once revoked.
+            self.set_value("token-name", "backup script")
+            self.driver.find_element(By.ID, "token-create").click()
+            token = self.wait.until(lambda d: d.find_element(By.ID, "new-token").text)
+            self.assertTrue(s.request("GET", "/api/cameras", token=token)["success"])
+            self.assertEqual(s.request("POST", "/api/cameras", {"name": "x"}, token=token)["status_code"], 403)
+            row = self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#tokens [data-token]"))
+            self.assertIn("backup script", row.text)
+            self.assertIn("read", row.text)
+            row.find_element(By.CSS_SELECTOR, ".token-revoke").click()
+            self.wait.until(expected_conditions.alert_is_present()).accept()
+            self.wait.until(lambda d: d.find_elements(By.ID, "tokens-empty"))
+            self.assertEqual(s.request("GET", "/api/cameras", token=token)["status_code"], 401)
+
+            # Users: an operator added with the form, listed; then removed.
+            self.set_value("user-name", "olga")
+            self.set_value("user-password", "operator-password-1")
+            Select(self.driver.find_element(By.ID, "user-role")).select_by_value("operator")
+            self.driver.find_element(By.ID, "user-add").click()
+            olga = self.wait.until(lambda d: next((r for r in d.find_elements(By.CSS_SELECTOR, "#users [data-user]") if "olga" in r.text), None))
+            self.assertIn("operator", olga.text)
+            olga.find_element(By.CSS_SELECTOR, ".user-remove").click()
+            self.wait.until(expected_conditions.alert_is_present()).accept()
+            self.wait.until(lambda d: "olga" not in d.find_element(By.ID, "users").text)
+
+            # A wrong current password is the server's 422 at its field; the session stays.
+            self.set_value("password-current", "not-the-password")
+            self.set_value("password-new", "another-password-2")
+            self.driver.find_element(By.ID, "password-save").click()
+            self.wait_text("account-error-current-password", "current_password")
+            self.assertFalse(self.login_form_shown())
+
+            # A session ended elsewhere (the admin ends the viewer's): the next call leads back to the sign-in page.
+            self.driver.find_element(By.ID, "sign-out").click()
+            self.sign_in(*self.VIEWER[::2])
+            self.wait_text("account", "vic")
+            self.assertEqual(self.driver.find_elements(By.ID, "users-panel"), [], "users are for admins")
+            viewer = next(u for u in s.request("GET", "/api/users", token=self.admin_token(s))["data"] if u["username"] == "vic")
+            s.request("POST", f"/api/users/{viewer['id']}/revoke-sessions", token=self.admin_token(s))
+            self.driver.find_element(By.CSS_SELECTOR, 'a[data-nav="cameras"]').click()
+            self.wait.until(self.login_form_shown)
+            self.wait_text("login-note", "Your session has ended")
+            self.assertEqual(self.driver.find_element(By.ID, "main").text, "")
+
+            # Ten failures in a row: the next try is refused with its wait.
+            for _ in range(10):
+                s.request("POST", "/api/auth/login", {"username": "vic", "password": "wrong-password-0"})
+            self.sign_in(*self.VIEWER[::2])
+            self.wait_text("login-error", "Too many attempts, try again in ")
+            self.assertRegex(self.text_of("login-error"), r"try again in \d+ s")
+        finally:
+            self.driver.delete_all_cookies()
+
+    def admin_token(self, s):
+        """A write token of the admin, made once through the API with a session cookie."""
+        if not getattr(self, "_admin_token", None):
+            jar = urllib.request.HTTPCookieProcessor()
+            opener = urllib.request.build_opener(jar)
+            login = urllib.request.Request(s.url("/api/auth/login"), method="POST", headers={"Content-Type": "application/json"},
+                                           data=json.dumps({"username": self.ADMIN[0], "password": self.ADMIN[2]}).encode())
+            opener.open(login, timeout=30).read()
+            made = urllib.request.Request(s.url("/api/tokens"), method="POST",
+                                          headers={"Content-Type": "application/json", "Origin": s.url("")},
+                                          data=json.dumps({"name": "test admin", "scopes": ["write"]}).encode())
+            type(self)._admin_token = json.loads(opener.open(made, timeout=30).read())["data"]["token"]
+        return self._admin_token
 
 
 def by_number(a, b):

@@ -68,7 +68,7 @@ function tokensSection() {
   const operator = can("operator");
   const scope = (value, label, checked) => h("label", { class: "inline-check" },
     h("input", { type: "checkbox", name: "scope", value, id: "token-scope-" + value, checked }), label);
-  const form = h("form", { id: "token-form", class: "token-form", "aria-label": "New API token", novalidate: true },
+  const form = h("form", { id: "new-token-form", class: "token-form", "aria-label": "New API token", novalidate: true },
     h("h3", { text: "New token" }),
     h("div", { class: "form-row" },
       accountField("token-name", "Name", { name: "name", placeholder: "backup script", maxlength: 64, autocomplete: "off" }, "name", { class: "grow" }),
