@@ -72,16 +72,24 @@ struct AccessMiddleware: RouterMiddleware {
         } else {
             cookieAuthenticated = false
         }
-        if access == .anyone { return try await next(request, context) }
+        // A cookie-authenticated write, or a sign-in that names a foreign origin, must come from this server's
+        // pages (CSRF, including signing someone out or in from another site).
+        let signIn = request.uri.path == "/api/auth/login" && request.headers[.origin] != nil
+        if (cookieAuthenticated || signIn), !request.method.isSafe, !Self.sameOrigin(request) {
+            return APIError(.forbidden, "Cross-origin request refused (the Origin header must be this server's)").response
+        }
+        if access == .anyone {
+            var response = try await next(request, context)
+            // Who is signed in is nobody else's business: /api/auth answers are never stored.
+            if request.uri.path.hasPrefix("/api/auth/") { response.headers[.cacheControl] = "no-store" }
+            return response
+        }
         if try await services.access.needsSetup() {
             return APIError(.serviceUnavailable, "No admin exists yet: run `timelapser users add NAME --role admin` on the server",
                             details: ["setup_required": .bool(true)]).response
         }
         if access == .metrics, try await services.settings.current().publicMetrics { return try await next(request, context) }
         guard let principal = context.principal else { return Self.unauthorized("Sign in first") }
-        if cookieAuthenticated, !request.method.isSafe, !Self.sameOrigin(request) {
-            return APIError(.forbidden, "Cross-origin request refused (the Origin header must be this server's)").response
-        }
         guard Self.allows(principal, access: access, request: request, context: context) else {
             return APIError(.forbidden, "Your role (\(principal.role.rawValue)) or token may not do this").response
         }

@@ -159,7 +159,7 @@ extension OpenAPIDocument {
         APIOperation(method: "get", path: "/api/auth/me", summary: "The auth mode, the signed-in user (or null), whether setup is needed",
                      tag: "access", responses: [200: "{mode, user, setup_required}"]),
         APIOperation(method: "post", path: "/api/auth/password", summary: "Change one's password (every session ends)", tag: "access",
-                     responses: [200: "{password_changed: true}", 401: "Wrong current password", 422: "New password too short"],
+                     responses: [200: "{password_changed: true}", 422: "Wrong current password, or new password too short (details.field)"],
                      body: "{current_password, new_password}"),
         APIOperation(method: "post", path: "/api/auth/totp/setup", summary: "A new TOTP secret and its otpauth:// URL (not stored yet)",
                      tag: "access", responses: [200: "{secret, otpauth_url}"]),

@@ -164,9 +164,12 @@ extension AppConfiguration {
             throw TLSSetupError(description: "TLS key (--tls-key) \(keyPath) is not a PEM private key (or is encrypted): \(error)")
         }
         let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-        do { return try .http2Upgrade(tlsConfiguration: tls) } catch {
-            throw TLSSetupError(description: "TLS certificate \(certPath) and key \(keyPath) cannot be used together: \(error)")
+        // The server makes its TLS context only once it runs; one made now fails here, before anything starts, when
+        // the key does not belong to the certificate.
+        do { _ = try HTTP2UpgradeChannel(tlsConfiguration: tls, responder: { _, _, _ in }) } catch {
+            throw TLSSetupError(description: "TLS key (--tls-key) \(keyPath) does not belong to the certificate (--tls-cert) \(certPath): \(error)")
         }
+        return try .http2Upgrade(tlsConfiguration: tls)
     }
 
     private static func read(_ path: String, what: String) throws -> [UInt8] {

@@ -13,7 +13,7 @@ import Glibc
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users", abstract: "Add, list and remove users (for --auth users).",
-        subcommands: [Add.self, List.self, Remove.self, Revoke.self])
+        subcommands: [Add.self, List.self, Remove.self, Revoke.self, Token.self])
 
     /// Runs `body` with the access rules over the configured database.
     static func withAccess<R: Sendable>(_ options: StorageOptions, _ body: @Sendable (AccessService) async throws -> R) async throws -> R {
@@ -84,6 +84,30 @@ struct UsersCommand: AsyncParsableCommand {
                 try await access.endSessions(userId: user.id)
             }
             print("ended the sessions of \(name)")
+        }
+    }
+}
+
+extension UsersCommand {
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make an API token for a user and print it (shown once; stored hashed).")
+        @OptionGroup var storage: StorageOptions
+        @Argument(help: "The user name.") var name: String
+        @Option(name: .customLong("name"), help: "What the token is for.") var tokenName: String
+        @Option(name: .customLong("scope"), help: "read, write or capture:{camera_id}; repeat for several (default read).")
+        var scopes: [String] = ["read"]
+
+        func run() async throws {
+            let parsed = try scopes.map { text -> TokenScope in
+                guard let scope = TokenScope(text: text) else { throw ValidationError("a scope is read, write or capture:{camera_id}") }
+                return scope
+            }
+            let token = try await UsersCommand.withAccess(storage) { access in
+                guard let user = try await access.users().first(where: { $0.username == name }) else { throw ValidationError("no user \(name)") }
+                return try await access.createToken(userId: user.id, name: tokenName, scopes: Set(parsed)).token
+            }
+            print(token)
         }
     }
 }

@@ -121,6 +121,13 @@ struct AccessControlTests {
             #expect(try await client.execute(uri: "/api/cameras/\(id)", method: .delete, headers: noOrigin).status == .forbidden)
             #expect(try await client.execute(uri: "/api/cameras/\(id)", method: .get, headers: Server.session(viewerCookie)).status == .ok,
                     "still there")
+            var foreignLogout = Server.session(viewerCookie)
+            foreignLogout[.origin] = "https://evil.example"
+            #expect(try await client.execute(uri: "/api/auth/logout", method: .post, headers: foreignLogout).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/cameras", method: .get, headers: [.cookie: viewerCookie]).status == .ok,
+                    "a foreign page cannot sign the viewer out")
+            let me = try await client.execute(uri: "/api/auth/me", method: .get, headers: [.cookie: viewerCookie])
+            #expect(me.headers[.cacheControl] == "no-store")
             // The audit log names who did what.
             let adminCookie = try await Server.signIn(client, "admin")
             let audit = try await client.execute(uri: "/api/audit?user=operator", method: .get, headers: Server.session(adminCookie))

@@ -106,7 +106,8 @@ struct CLIRun: Sendable {
 
     /// Runs `timelapser ARGUMENTS` as a child process and waits for it to exit, at most `timeout` (then it is killed
     /// and the test fails).
-    static func run(_ arguments: [String], timeout: Duration = .seconds(90)) async throws -> CLIRun {
+    /// `input`, when given, is the process's standard input (a file, so not a terminal).
+    static func run(_ arguments: [String], input: String? = nil, timeout: Duration = .seconds(90)) async throws -> CLIRun {
         let folder = NSTemporaryDirectory() + "timelapser-cli-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -121,6 +122,11 @@ struct CLIRun: Sendable {
         process.arguments = arguments
         process.standardOutput = out
         process.standardError = err
+        if let input {
+            let inPath = folder + "/stdin"
+            try input.write(toFile: inPath, atomically: true, encoding: .utf8)
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
+        }
         try process.run()
         do {
             try await waitUntil("`timelapser \(arguments.joined(separator: " "))` to exit", timeout: timeout, interval: .milliseconds(25)) {

@@ -107,6 +107,11 @@ struct TLSServeTests {
             let (cert, _) = try Self.selfSigned(in: folder.path)
             let badKey = await failure(cert: cert, key: notPEM)
             #expect(badKey.contains("--tls-key") && badKey.contains("is not a PEM private key"), "\(badKey)")
+            let other = TempDir()
+            defer { other.cleanup() }
+            let (_, otherKey) = try Self.selfSigned(in: other.path)
+            let mismatch = await failure(cert: cert, key: otherKey)
+            #expect(mismatch.contains("does not belong to the certificate"), "\(mismatch)")
         }
 
         // Options: both or neither, and proxies must be addresses.
