@@ -40,8 +40,6 @@ public final class DataDirectoryGuard: Sendable {
         var expectedId: String?
         /// The last state found, so a change is logged once rather than at every check.
         var last: DataDirectoryState?
-        /// The establishment in flight: concurrent callers share it.
-        var establishing: Task<DataDirectoryState, Never>?
     }
     private let memory = Mutex(Memory())
 
@@ -56,25 +54,14 @@ public final class DataDirectoryGuard: Sendable {
     /// ``startupCheck``, a command-line tool on its first ``check()``.
     @discardableResult
     public func establish() async -> DataDirectoryState {
-        await establishing().value
+        await reconcileAndRecord()
     }
 
     /// The `Service` a server runs beside the database's client: establishes once at start, so a mismatch is logged
     /// and shown by health at once, not at the first destructive request.
     public var startupCheck: some Service { DataDirectoryStartupCheck(guarded: self) }
 
-    /// The establishment in flight, or a new one.
-    private func establishing() -> Task<DataDirectoryState, Never> {
-        memory.withLock { memory in
-            if let task = memory.establishing { return task }
-            let task = Task { await self.reconcileAndRecord() }
-            memory.establishing = task
-            return task
-        }
-    }
-
     private func reconcileAndRecord() async -> DataDirectoryState {
-        defer { memory.withLock { $0.establishing = nil } }
         let state: DataDirectoryState
         do {
             state = try await reconcile()
@@ -92,7 +79,9 @@ public final class DataDirectoryGuard: Sendable {
     /// The state now: the marker is read again (one small read) and compared with the database's id, so a volume
     /// unmounted after start is caught. Until an id is known (establish never ran or was refused) this establishes.
     public func check() async -> DataDirectoryState {
-        guard let expected = memory.withLock({ $0.expectedId }) else { return await establishing().value }
+        // Until an id is known each caller establishes on its own task (idempotent: the marker is written no-clobber,
+        // the id stored only if absent), so no caller ever waits on another's query.
+        guard let expected = memory.withLock({ $0.expectedId }) else { return await reconcileAndRecord() }
         let state = compare(expected: expected, marker: DataDirectoryMarker.read(layout))
         if record(state) {
             switch state {
@@ -187,13 +176,15 @@ public final class DataDirectoryGuard: Sendable {
     }
 }
 
-/// Establishes the data directory's state once the database's client runs, then waits for shutdown (a service that
-/// returned would end the whole group).
+/// Establishes the data directory's state once the database's client runs, then waits for shutdown. The check runs
+/// beside the wait, never in its way: a shutdown that comes first (a query still queued on a closing pool) must not
+/// wait for it — a service that never returns would hold the whole group open.
 struct DataDirectoryStartupCheck: Service {
     let guarded: DataDirectoryGuard
 
     func run() async throws {
-        await guarded.establish()
+        let check = Task { await guarded.establish() }
         try? await gracefulShutdown()
+        check.cancel()
     }
 }

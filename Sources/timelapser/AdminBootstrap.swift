@@ -13,14 +13,18 @@ struct AdminBootstrap: Service {
     let logger: Logger
 
     func run() async throws {
-        do {
-            if try await access.needsSetup() {
-                try await access.addUser(username: username, password: password, role: .admin)
-                logger.notice("added the admin \(username) from TIMELAPSER_ADMIN_USERNAME")
+        // Beside the wait for shutdown, never in its way (see DataDirectoryStartupCheck).
+        let work = Task { [access, username, password, logger] in
+            do {
+                if try await access.needsSetup() {
+                    try await access.addUser(username: username, password: password, role: .admin)
+                    logger.notice("added the admin \(username) from TIMELAPSER_ADMIN_USERNAME")
+                }
+            } catch {
+                logger.error("could not add the admin from TIMELAPSER_ADMIN_USERNAME: \(error)")
             }
-        } catch {
-            logger.error("could not add the admin from TIMELAPSER_ADMIN_USERNAME: \(error)")
         }
         try? await gracefulShutdown()
+        work.cancel()
     }
 }

@@ -123,9 +123,12 @@ struct CLIRun: Sendable {
         process.standardOutput = out
         process.standardError = err
         if let input {
+            // Standard input from a file through the shell: the binary sees a file, not a terminal (handing
+            // Foundation's Process a FileHandle for it crashed once inside Process.run when several tests spawned).
             let inPath = folder + "/stdin"
             try input.write(toFile: inPath, atomically: true, encoding: .utf8)
-            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "exec \"$0\" \"$@\" < '\(inPath)'", TimelapserProcess.binary] + arguments
         }
         try process.run()
         do {
