@@ -37,13 +37,7 @@ public struct FrameService: Sendable {
         var deleted: [ImageRecord] = []
         for start in stride(from: 0, to: ids.count, by: 500) {
             let chunk = ids[start..<min(start + 500, ids.count)]
-            let rows = try await database.transaction { db in
-                var rows: [ImageRecord] = []
-                for id in chunk {
-                    if let image = try await ImageStore.delete(db, id: id) { rows.append(image) }
-                }
-                return rows
-            }
+            let rows = try await database.transaction { try await ImageStore.delete($0, ids: Array(chunk)) }
             for image in rows {
                 files.removeFile(image.thumbnailPath)
                 files.removeFile(image.smallPath)

@@ -104,6 +104,27 @@ public enum ImageStore {
         return image
     }
 
+    /// Deletes many rows in one statement and takes them out of their timelapses' counts (one update per
+    /// timelapse); returns the deleted rows. Ids already gone are skipped.
+    public static func delete(_ db: DatabaseConnection, ids: [Int64]) async throws -> [ImageRecord] {
+        guard !ids.isEmpty else { return [] }
+        let deleted = try await db.raw("DELETE FROM images WHERE id IN (\(binds: ids)) RETURNING *")
+            .all(decoding: ImageRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        for (timelapseId, rows) in Dictionary(grouping: deleted, by: \.timelapseId) {
+            let thumbnails = rows.filter { $0.thumbnailPath != nil }, smalls = rows.filter { $0.smallPath != nil }
+            try await db.raw("""
+                UPDATE timelapses SET image_count = image_count - \(bind: rows.count),
+                    frame_bytes = frame_bytes - \(bind: rows.reduce(Int64(0)) { $0 + $1.fileSize }),
+                    thumbnail_count = thumbnail_count - \(bind: thumbnails.count),
+                    small_count = small_count - \(bind: smalls.count),
+                    thumbnail_bytes = thumbnail_bytes - \(bind: thumbnails.reduce(Int64(0)) { $0 + ($1.thumbnailSize ?? 0) }),
+                    small_bytes = small_bytes - \(bind: smalls.reduce(Int64(0)) { $0 + ($1.smallSize ?? 0) })
+                WHERE id = \(bind: timelapseId)
+                """).run()
+        }
+        return deleted
+    }
+
     /// Points a variant column at a new file (bumping its generation) or clears it, and adjusts the
     /// timelapse's count and bytes by what actually changed. Returns the updated row.
     @discardableResult

@@ -2,7 +2,6 @@ import Database
 import DataDirectory
 import Foundation
 import Logging
-import ServiceLifecycle
 import Synchronization
 import TimelapserCore
 
@@ -51,15 +50,13 @@ public final class DataDirectoryGuard: Sendable {
 
     /// At start: writes the marker and stores its id on first start, else compares them; logs a mismatch. Needs the
     /// database's client running (on PostgreSQL the pool serves nothing before): a server runs it as
-    /// ``startupCheck``, a command-line tool on its first ``check()``.
+    /// ``check()`` as soon as it listens, a command-line tool on its first ``check()``.
     @discardableResult
     public func establish() async -> DataDirectoryState {
         await reconcileAndRecord()
     }
 
-    /// The `Service` a server runs beside the database's client: establishes once at start, so a mismatch is logged
-    /// and shown by health at once, not at the first destructive request.
-    public var startupCheck: some Service { DataDirectoryStartupCheck(guarded: self) }
+
 
     private func reconcileAndRecord() async -> DataDirectoryState {
         let state: DataDirectoryState
@@ -173,18 +170,5 @@ public final class DataDirectoryGuard: Sendable {
             return .mismatch(reason: "the data directory \(layout.root) belongs to another instance "
                              + "(marker \(id), database expects \(expected))")
         }
-    }
-}
-
-/// Establishes the data directory's state once the database's client runs, then waits for shutdown. The check runs
-/// beside the wait, never in its way: a shutdown that comes first (a query still queued on a closing pool) must not
-/// wait for it — a service that never returns would hold the whole group open.
-struct DataDirectoryStartupCheck: Service {
-    let guarded: DataDirectoryGuard
-
-    func run() async throws {
-        let check = Task { await guarded.establish() }
-        try? await gracefulShutdown()
-        check.cancel()
     }
 }

@@ -147,7 +147,6 @@ struct Composition: Sendable {
         var services: [any Service] = [DatabaseCloser(database: database)]
         if let client = database.clientService { services.append(client) }
         if let relay, listensToOtherProcesses { services.append(relay.listener(bus: events)) }
-        services.append(maintenance.dataDirectory.startupCheck)
         services.append(disk.monitor())
         return services
     }
@@ -189,19 +188,30 @@ struct DatabaseNotifications: NotificationChannel {
 
 /// Builds the HTTP application of `serve` (tests and the pipeline benchmark build the same one); `server` is plain
 /// HTTP/1.1 unless given (``AppConfiguration/httpServer()``: HTTPS and HTTP/2 with `--tls-cert`/`--tls-key`).
-func buildApplication(_ composition: Composition, server: HTTPServerBuilder = .http1()) -> some ApplicationProtocol {
+///
+/// `checkDataDirectory`: once the server listens, compare the data directory's marker with the database (`serve`
+/// does, so a mismatch is logged at start; tests leave it to the first check, so no query races a quick shutdown).
+func buildApplication(_ composition: Composition, server: HTTPServerBuilder = .http1(),
+                      checkDataDirectory: Bool = false) -> some ApplicationProtocol {
     let configuration = composition.configuration
+    let dataDirectory = composition.maintenance.dataDirectory
     return Application(
         router: buildRouter(composition.apiServices),
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Timelapser"),
         services: composition.serverServices,
+        onServerRunning: { _ in
+            // Not awaited: the server accepts requests whatever the check takes.
+            if checkDataDirectory { Task { _ = await dataDirectory.check() } }
+        },
         logger: composition.logger)
 }
 
 /// Builds the HTTP application of `serve` from its configuration; a TLS certificate or key that cannot be used fails
 /// here, before the database is opened.
-func buildApplication(_ configuration: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+func buildApplication(_ configuration: AppConfiguration, logger: Logger,
+                      checkDataDirectory: Bool = false) async throws -> some ApplicationProtocol {
     let server = try configuration.httpServer()
-    return buildApplication(try await Composition.make(configuration, logger: logger), server: server)
+    return buildApplication(try await Composition.make(configuration, logger: logger), server: server,
+                            checkDataDirectory: checkDataDirectory)
 }

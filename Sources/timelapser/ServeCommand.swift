@@ -13,7 +13,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try options.resolved()
         var logger = Logger(label: "timelapser")
         logger.logLevel = .info
-        let app = try await buildApplication(configuration, logger: logger)
+        let app = try await buildApplication(configuration, logger: logger, checkDataDirectory: true)
         if let warning = AuthWarning.text(mode: configuration.effectiveAuthMode, host: configuration.host) {
             logger.critical("\(warning)")
         }

@@ -100,6 +100,8 @@ struct DataDirectoryGuardTests {
         }
         let root = fixture.layout.root
         let before = try await Self.serve(Self.configuration(fixture, root: root)) { client in
+            // The first check (health here; `serve` makes one as soon as it listens) writes the marker.
+            #expect(try await client.execute(uri: "/api/health", method: .get).status == .ok)
             let c = try await Maintenance.capture(client, fixture, count: 3)
             return Catalogue(timelapse: c.timelapse, imageIds: c.images.map { $0["id"] as! Int },
                              thumbnailPaths: c.images.map { $0["thumbnail_path"] as! String },
