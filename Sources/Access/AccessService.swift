@@ -93,15 +93,22 @@ public struct AccessService: Sendable {
         }
     }
 
-    // MARK: bcrypt, off the cooperative threads (each call holds a core for a quarter of a second)
+    // MARK: bcrypt, on threads of its own (each call holds a core for a quarter of a second): never on the
+    // cooperative threads, and never on NIO's shared pool, where SQLite's queries and file reads wait their turn.
+
+    static let hashingThreads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return pool
+    }()
 
     func hashPassword(_ password: String) async throws -> String {
         let cost = bcryptCost
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        return try await Self.hashingThreads.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 
     func verify(_ password: String, hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        try await Self.hashingThreads.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 
     /// A hash no password matches, verified for unknown users so that they cost the same time as a wrong password.
