@@ -33,6 +33,12 @@ struct UsersCommand: AsyncParsableCommand {
         }
     }
 
+    /// The user of that name, or a clear error.
+    static func user(named name: String, in access: AccessService) async throws -> UserRecord {
+        guard let user = try await access.users().first(where: { $0.username == name }) else { throw ValidationError("no user \(name)") }
+        return user
+    }
+
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a user. The password is read from the terminal (twice), or from standard input when it is not one; never from the command line.")
@@ -66,7 +72,7 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await UsersCommand.withAccess(storage) { access in
-                guard let user = try await access.users().first(where: { $0.username == name }) else { throw ValidationError("no user \(name)") }
+                let user = try await UsersCommand.user(named: name, in: access)
                 try await access.deleteUser(user.id)
             }
             print("removed \(name)")
@@ -80,7 +86,7 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await UsersCommand.withAccess(storage) { access in
-                guard let user = try await access.users().first(where: { $0.username == name }) else { throw ValidationError("no user \(name)") }
+                let user = try await UsersCommand.user(named: name, in: access)
                 try await access.endSessions(userId: user.id)
             }
             print("ended the sessions of \(name)")
@@ -104,7 +110,7 @@ extension UsersCommand {
                 return scope
             }
             let token = try await UsersCommand.withAccess(storage) { access in
-                guard let user = try await access.users().first(where: { $0.username == name }) else { throw ValidationError("no user \(name)") }
+                let user = try await UsersCommand.user(named: name, in: access)
                 return try await access.createToken(userId: user.id, name: tokenName, scopes: Set(parsed)).token
             }
             print(token)
