@@ -8,7 +8,7 @@ A small HTTP server run by the tests stands in for a snapshot camera (a JPEG fil
 file is away) and receives webhook deliveries. The sign-in tests (test_12, test_13) start a second server of their own
 with `--auth users`, an admin and a viewer made first with `timelapser users add`.
 """
-import datetime, decimal, hashlib, hmac, http.server, io, json, os, shutil, socket, subprocess, sys, tempfile, threading, time, unittest
+import datetime, decimal, hashlib, hmac, http.server, io, json, os, re, shutil, socket, subprocess, sys, tempfile, threading, time, unittest
 import urllib.request, urllib.error
 
 from PIL import Image, ImageDraw
@@ -452,6 +452,9 @@ class DashboardTests(unittest.TestCase):
         WebDriverWait(self.driver, 60, ignored_exceptions=[StaleElementReferenceException]).until(lambda d: d.execute_script(
             "const a = document.querySelector(`#videos [data-video='${arguments[0]}']`); const p = a && a.querySelector('progress');"
             "return a && a.dataset.status === 'rendering' && p && Number(p.value) > 0", slow))
+        # The bar and its text come from separate updates: wait for the text too (a busy machine lags it).
+        WebDriverWait(self.driver, 30, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda d: re.search(r"\d+/20 frames · \d+%", self.in_card(slow, ".progress-text") or ""))
         self.assertRegex(self.in_card(slow, ".progress-text"), r"\d+/20 frames · \d+%")
         self.assertFalse(self.driver.execute_script(
             "return !!document.querySelector(`#videos [data-video='${arguments[0]}'] button.delete`)", slow), "no Delete while rendering")
