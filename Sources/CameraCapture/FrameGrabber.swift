@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Catalog
 import Foundation
-import Synchronization
 import TimelapserCore
 import NIOCore
 import Subprocess
@@ -62,26 +61,16 @@ public struct FrameGrabber: Sendable {
         return bytes
     }
 
-    /// Runs `body`, cancelling it at `timeout`; a cancelled ffmpeg child is killed by Subprocess's teardown. The
-    /// answer comes at the timeout (or at the caller's cancellation) whether or not `body` has wound down by then: a
-    /// child whose exit is never reported must not hold a grab — or a server's shutdown — for ever.
+    /// Runs `body`, cancelling it at `timeout`; a cancelled ffmpeg child is killed by Subprocess's teardown.
     static func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let work = Task { try await body() }
-        let outcome = FirstOutcome<T>()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                outcome.install(continuation)
-                Task { outcome.finish(await work.result) }
-                Task {
-                    try? await Task.sleep(for: timeout)
-                    if outcome.finish(.failure(GrabFailure.timedOut(seconds: Int(timeout.components.seconds.clamped(to: 1...))))) {
-                        work.cancel()
-                    }
-                }
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw GrabFailure.timedOut(seconds: Int(timeout.components.seconds.clamped(to: 1...)))
             }
-        } onCancel: {
-            work.cancel()
-            outcome.finish(.failure(CancellationError()))
+            defer { group.cancelAll() }
+            return try await group.next()!
         }
     }
 
@@ -196,35 +185,4 @@ public struct FrameGrabber: Sendable {
 
 extension Comparable {
     fileprivate func clamped(to range: PartialRangeFrom<Self>) -> Self { Swift.max(self, range.lowerBound) }
-}
-
-/// The first of several outcomes, handed to one continuation; later ones are dropped.
-final class FirstOutcome<T: Sendable>: Sendable {
-    private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, early: Result<T, any Error>?, done: Bool)>((nil, nil, false))
-
-    func install(_ continuation: CheckedContinuation<T, any Error>) {
-        let early: Result<T, any Error>? = state.withLock { state in
-            if let early = state.early { return early }
-            state.continuation = continuation
-            return nil
-        }
-        if let early { continuation.resume(with: early) }
-    }
-
-    /// Whether this outcome was the first.
-    @discardableResult
-    func finish(_ result: Result<T, any Error>) -> Bool {
-        let (first, continuation): (Bool, CheckedContinuation<T, any Error>?) = state.withLock { state in
-            guard !state.done else { return (false, nil) }
-            state.done = true
-            guard let continuation = state.continuation else {
-                state.early = result
-                return (true, nil)
-            }
-            state.continuation = nil
-            return (true, continuation)
-        }
-        continuation?.resume(with: result)
-        return first
-    }
 }
