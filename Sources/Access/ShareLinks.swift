@@ -37,7 +37,7 @@ public struct ShareLinks: Sendable {
     /// A link token for `target`, valid until `expiresAt`.
     public func token(for target: ShareTarget, expiresAt: Date) async throws -> String {
         let payload = "1|\(target.text)|\(Int(expiresAt.timeIntervalSince1970))"
-        return Self.encode(Data(payload.utf8)) + "." + Self.encode(try await signature(of: payload))
+        return Secrets.base64URL(Data(payload.utf8)) + "." + Secrets.base64URL(try await signature(of: payload))
     }
 
     /// The target of a token whose signature holds and which has not expired; nil otherwise.
@@ -70,11 +70,6 @@ public struct ShareLinks: Sendable {
         return try await database.transaction { db in
             try await MaintenanceStore.setStateIfAbsent(db, key: Self.secretKey, value: Secrets.random(bytes: 32), at: Date())
         }
-    }
-
-    static func encode(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 
     static func decode(_ text: Substring) -> Data? {
