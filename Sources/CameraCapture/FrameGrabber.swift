@@ -61,17 +61,12 @@ public struct FrameGrabber: Sendable {
         return bytes
     }
 
-    /// Runs `body`, cancelling it at `timeout`; a cancelled ffmpeg child is killed by Subprocess's teardown.
+    /// Runs `body`, cancelling it at `timeout`; a cancelled ffmpeg child is killed by Subprocess's teardown, which
+    /// is waited for at most a few seconds (`GrabDeadline`).
     static func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw GrabFailure.timedOut(seconds: Int(timeout.components.seconds.clamped(to: 1...)))
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
+        let seconds = Int(timeout.components.seconds.clamped(to: 1...))
+        return try await GrabDeadline<T>(timeout: timeout, teardownGrace: .seconds(3),
+                                         timedOutError: GrabFailure.timedOut(seconds: seconds)).run(body)
     }
 
     // MARK: RTSP

@@ -70,7 +70,7 @@ import TestSupport
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", "head -c 100000 /dev/zero > \"$1\"; kill -9 $$; mv \"$1\" \"$2\"", "sh", temp, dir.path + "/frame.jpg"]
-        try p.run()
+        try p.launchSerialized()
         p.waitUntilExit()
         #expect(p.terminationReason == .uncaughtSignal)
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/frame.jpg"))

@@ -291,7 +291,7 @@ enum CaptureTools {
         process.arguments = ["timeout", "--signal=KILL", "30", program] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
+        guard (try? process.launchSerialized()) != nil else { return false }
         process.waitUntilExit()
         return process.terminationStatus == 0
     }
@@ -317,7 +317,7 @@ final class ListeningProcess: @unchecked Sendable {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try process.launchSerialized()
         let handle = output.fileHandleForReading
         let pid = process.processIdentifier
         let outcome = StartOutcome()

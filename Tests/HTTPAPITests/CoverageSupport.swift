@@ -130,7 +130,7 @@ struct CLIRun: Sendable {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", "exec \"$0\" \"$@\" < '\(inPath)'", TimelapserProcess.binary] + arguments
         }
-        try process.run()
+        try process.launchSerialized()
         do {
             try await waitUntil("`timelapser \(arguments.joined(separator: " "))` to exit", timeout: timeout, interval: .milliseconds(25)) {
                 !process.isRunning

@@ -28,7 +28,7 @@ struct DiskFullTests {
             let mount = Process()
             mount.executableURL = URL(fileURLWithPath: "/bin/mount")
             mount.arguments = ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", path]
-            try mount.run()
+            try mount.launchSerialized()
             mount.waitUntilExit()
             guard mount.terminationStatus == 0 else { throw TestSetupError("cannot mount a tmpfs at \(path)") }
         }
@@ -54,7 +54,7 @@ struct DiskFullTests {
             let umount = Process()
             umount.executableURL = URL(fileURLWithPath: "/bin/umount")
             umount.arguments = [path]
-            try? umount.run()
+            try? umount.launchSerialized()
             umount.waitUntilExit()
             try? FileManager.default.removeItem(atPath: path)
         }

@@ -28,7 +28,7 @@ struct TLSServeTests {
                              "-subj", "/CN=localhost"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try process.launchSerialized()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw TestSetupError("openssl req exited \(process.terminationStatus)") }
         return (cert, key)

@@ -196,7 +196,7 @@ enum VideoTestSupport {
         process.standardError = err
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch {
+            do { try process.launchSerialized() } catch {
                 process.terminationHandler = nil
                 continuation.resume(throwing: error)
             }

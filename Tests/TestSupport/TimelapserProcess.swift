@@ -24,7 +24,7 @@ public final class TimelapserProcess: @unchecked Sendable {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = log
         process.standardError = log
-        try process.run()
+        try process.launchSerialized()
     }
 
     public var pid: Int32 { process.processIdentifier }
