@@ -146,8 +146,48 @@ with open(f"{work}/app.txt", "w") as app, open(f"{work}/app304.txt", "w") as app
         assert response.status == 200 and static_etag, (response.status, file_path)
         static.write(file_path + "\n")
         static304.write(f"{file_path}\t{static_etag}\n")
+json.dump({str(r["id"]): r["thumbnail_path"] for r in rows}, open(f"{work}/thumbnails.json", "w"))
 print(f"seeded {len(rows)} images", file=sys.stderr)
 PY
+
+# The peers' stack: a FastAPI app answering the same URLs with `FileResponse` under uvicorn (one worker per core,
+# as nginx has), the way the original Timelapser served thumbnails. Skipped when FastAPI is not installed.
+fastapi_port=""
+if python3 -c 'import fastapi, uvicorn' 2>/dev/null; then
+  fastapi_port="$(free_port)"
+  cat >"$work/fastapi_app.py" <<PY
+import json
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import FileResponse
+
+DATA = "$data"
+PATHS = json.load(open("$work/thumbnails.json"))
+app = FastAPI()
+
+@app.get("/api/images/{image_id}/thumbnail")
+def thumbnail(image_id: int):
+    path = PATHS.get(str(image_id))
+    if path is None:
+        raise HTTPException(status_code=404)
+    return FileResponse(f"{DATA}/{path}", media_type="image/jpeg", headers={"Cache-Control": "public, max-age=3600"})
+PY
+  (cd "$work" && exec python3 -m uvicorn fastapi_app:app --host 127.0.0.1 --port "$fastapi_port" --workers "$(nproc)" \
+      --log-level warning --no-access-log) >"$work/fastapi.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$fastapi_port/api/images/$(head -1 "$work/app.txt" | cut -d/ -f4)/thumbnail" && break; sleep 0.1; done
+  python3 - "$fastapi_port" "$work" <<'PY'
+import http.client, sys
+port, work = int(sys.argv[1]), sys.argv[2]
+conn = http.client.HTTPConnection("127.0.0.1", port)
+with open(f"{work}/app.txt") as paths, open(f"{work}/fastapi304.txt", "w") as out:
+    for path in paths.read().split():
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 200, (path, response.status)
+        out.write(f"{path}\t{response.getheader('etag')}\n")
+PY
+fi
 
 # wrk scripts: rotate over the 1,000 URLs (each thread starts at its own offset); the 304 variant sends the
 # ETag each URL answered with.
@@ -192,10 +232,16 @@ results+=("$(run app-200 "$app_port" "$work/app.txt")")
 results+=("$(run nginx-200 "$nginx_port" "$work/nginx.txt")")
 results+=("$(run app-304 "$app_port" "$work/app304.txt")")
 results+=("$(run nginx-304 "$nginx_port" "$work/nginx304.txt")")
+if [ -n "$fastapi_port" ]; then
+  BENCH_URLS="$work/app.txt" wrk -t1 -c8 -d2s -s "$work/rotate.lua" "http://127.0.0.1:$fastapi_port" >/dev/null
+  results+=("$(run fastapi-200 "$fastapi_port" "$work/app.txt")")
+  results+=("$(run fastapi-304 "$fastapi_port" "$work/fastapi304.txt")")
+fi
+fast="$(curl -fs "http://127.0.0.1:$app_port/api/health" | python3 -c 'import json,sys; s=json.load(sys.stdin)["data"]["serving"]; print(s["fast_responses"], s["cache_bytes"], s["cache_files"])')"
 
-python3 - "$work" "$threads" "$connections" "$duration" "${results[@]}" <<'PY'
+python3 - "$work" "$threads" "$connections" "$duration" "$fast" "${results[@]}" <<'PY'
 import sys
-work, threads, connections, duration, *rows = sys.argv[1:]
+work, threads, connections, duration, fast, *rows = sys.argv[1:]
 r = {}
 for row in rows:
     name, rps, p99, errors = row.split()
@@ -203,14 +249,19 @@ for row in rows:
 lines = [
     f"wrk -t{threads} -c{connections} -d{duration} --latency, 1,000 distinct thumbnails, loopback",
     "",
-    "| path | timelapser req/s | timelapser p99 | nginx req/s | nginx p99 | ratio | target |",
-    "|---|---:|---:|---:|---:|---:|---:|",
+    "| path | timelapser req/s | timelapser p99 | nginx req/s | nginx p99 | ratio | target | FastAPI+uvicorn req/s | FastAPI p99 | timelapser vs FastAPI |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 ]
-for path, target in (("200", 0.7), ("304", 0.8)):
+for path, target in (("200", 0.8), ("304", 1.0)):
     app, static = r[f"app-{path}"], r[f"nginx-{path}"]
     ratio = app[0] / static[0]
     verdict = "met" if ratio >= target else "NOT met"
-    lines.append(f"| {path} | {app[0]:,.0f} | {app[1]} | {static[0]:,.0f} | {static[1]} | {ratio:.2f}× | ≥ {target}× ({verdict}) |")
+    peer = r.get(f"fastapi-{path}")
+    peer_cells = f"{peer[0]:,.0f} | {peer[1]} | {app[0] / peer[0]:.1f}×" if peer else "– | – | –"
+    lines.append(f"| {path} | {app[0]:,.0f} | {app[1]} | {static[0]:,.0f} | {static[1]} | {ratio:.2f}× | ≥ {target}× ({verdict}) | {peer_cells} |")
+answered, cache_bytes, cache_files = fast.split()
+lines.append("")
+lines.append(f"timelapser's fast path answered {int(answered):,} requests; its byte cache held {int(cache_files):,} files, {int(cache_bytes):,} bytes")
 bad = {k: v[2] for k, v in r.items() if v[2]}
 if bad:
     lines.append("")

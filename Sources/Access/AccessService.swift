@@ -20,6 +20,7 @@ public struct AccessService: Sendable {
     /// A session ends this long after it began, used or not.
     public let sessionLifetime: TimeInterval
     private let setup = SetupState()
+    let recent = RecentPrincipals()
 
     public static let minimumPasswordLength = 10
     /// A session's last-seen time is written at most this often (each request would otherwise write).
@@ -61,6 +62,7 @@ public struct AccessService: Sendable {
 
     /// Deletes a user with their sessions and tokens; the last admin stays.
     public func deleteUser(_ id: Int64) async throws {
+        defer { recent.forgetAll() }
         try await database.transaction { db in
             guard let user = try await AccessStore.user(db, id: id) else { throw AccessError.userNotFound(id) }
             if user.role == .admin, try await AccessStore.adminCount(db) <= 1 { throw AccessError.lastAdmin }
@@ -70,6 +72,7 @@ public struct AccessService: Sendable {
 
     /// Changes a password after checking the current one; every session of the user ends.
     public func changePassword(userId: Int64, current: String, new: String) async throws {
+        defer { recent.forgetAll() }
         try Self.checkPassword(new)
         guard let user = try await database.read({ try await AccessStore.user($0, id: userId) }),
               try await verify(current, hash: user.passwordHash) else {
@@ -172,22 +175,35 @@ extension AccessService {
     /// The principal of a session cookie, nil when it is unknown, idle too long or past its lifetime.
     public func principal(sessionCookie cookie: String, now: Date = Date()) async throws -> Principal? {
         let id = Secrets.digest(cookie)
+        let generation = recent.generation
         guard let (session, user) = try await database.read({
             try await AccessStore.liveSession($0, id: id, now: now, seenAfter: now - sessionIdle)
         }) else { return nil }
         if now.timeIntervalSince(session.lastSeenAt) > Self.touchInterval {
             try await database.autocommit { try await AccessStore.touchSession($0, id: id, at: now) }
         }
-        return Principal(userId: user.id, username: user.username, role: user.role, sessionId: id)
+        let principal = Principal(userId: user.id, username: user.username, role: user.role, sessionId: id)
+        recent.remember(principal, credential: "cookie:" + cookie, since: generation)
+        return principal
+    }
+
+    /// The principal of a session cookie or bearer token the database confirmed in the last few seconds
+    /// (``RecentPrincipals``), without asking it again; nil otherwise. For the fast image path only.
+    public func recentPrincipal(sessionCookie: String?, bearer: String?) -> Principal? {
+        if let bearer { return recent.principal(credential: "bearer:" + bearer) }
+        if let sessionCookie { return recent.principal(credential: "cookie:" + sessionCookie) }
+        return nil
     }
 
     /// Ends one session (logout).
     public func endSession(id: String) async throws {
+        defer { recent.forgetAll() }
         try await database.autocommit { try await AccessStore.deleteSession($0, id: id) }
     }
 
     /// Ends every session of a user (revocation).
     public func endSessions(userId: Int64) async throws {
+        defer { recent.forgetAll() }
         try await database.autocommit { try await AccessStore.deleteSessions($0, userId: userId) }
     }
 }
@@ -211,11 +227,14 @@ extension AccessService {
     /// The principal of a bearer token, nil when no such token exists. Records when it was last used (at most once
     /// a minute).
     public func principal(bearer token: String, now: Date = Date()) async throws -> Principal? {
+        let generation = recent.generation
         guard let (record, user) = try await database.read({ try await AccessStore.token($0, hash: Secrets.digest(token)) }) else { return nil }
         if record.lastUsedAt.map({ now.timeIntervalSince($0) > Self.touchInterval }) ?? true {
             try await database.autocommit { try await AccessStore.touchToken($0, id: record.id, at: now) }
         }
-        return Principal(userId: user.id, username: user.username, role: user.role, scopes: Self.scopes(of: record))
+        let principal = Principal(userId: user.id, username: user.username, role: user.role, scopes: Self.scopes(of: record))
+        recent.remember(principal, credential: "bearer:" + token, since: generation)
+        return principal
     }
 
     public static func scopes(of record: APITokenRecord) -> Set<TokenScope> {
@@ -229,6 +248,7 @@ extension AccessService {
 
     /// Revokes a token (only the user's own unless `userId` is nil, for an admin).
     public func revokeToken(id: Int64, userId: Int64?) async throws {
+        defer { recent.forgetAll() }
         guard try await database.autocommit({ try await AccessStore.deleteToken($0, id: id, userId: userId) }) else {
             throw AccessError.tokenNotFound(id)
         }

@@ -47,6 +47,16 @@ public enum FileCheck {
                                     device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
     }
 
+    /// Whether `file` is still the regular file that was checked (same device, inode, size and modification time):
+    /// one `lstat`, cheap enough for the event loop on a local file system (nginx opens every file it serves).
+    /// A file deleted, replaced or turned into a symlink since is not.
+    public static func isUnchanged(_ file: VariantFile) -> Bool {
+        var info = stat()
+        guard lstat(file.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
+        return UInt64(info.st_ino) == file.inode && UInt64(info.st_dev) == file.device && Int64(info.st_size) == file.size
+            && modificationDate(info) == file.modifiedAt
+    }
+
     public static func modificationDate(_ info: stat) -> Date {
         #if canImport(Darwin)
         let time = info.st_mtimespec

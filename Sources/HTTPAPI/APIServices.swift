@@ -5,6 +5,7 @@ import DataDirectory
 import Events
 import ImageServing
 import Maintenance
+import NIOCore
 import Access
 import Notifications
 import StoragePlanning
@@ -45,6 +46,10 @@ public struct APIServices: Sendable {
     public var trustedProxies: [String] = []
     /// The server itself serves HTTPS (`--tls-cert`): the session cookie is `Secure`.
     public var servesTLS = false
+    /// Bytes of recently served thumbnails and smalls (``ImageFastPath``); its budget follows `serving_cache_bytes`.
+    let servedBytes = ServedBytesCache(budget: Settings().servingCacheBytes)
+    let fastAnswers = FastPathCount()
+    let fastAnswerTable = FastAnswerTable()
 
     public init(engine: DatabaseEngine, cameras: CameraService, timelapses: TimelapseService, frames: FrameService,
                 ingest: FrameIngest, settings: SettingsService, queue: ThumbnailJobQueue, disk: DiskGuard,
@@ -77,5 +82,14 @@ public struct APIServices: Sendable {
         self.cameraTester = cameraTester
         self.layout = layout
         self.apiToken = apiToken
+    }
+}
+
+extension APIServices {
+    /// The channel handlers the HTTP server adds to every connection (HTTP/1.1) or stream (HTTP/2), after HTTP
+    /// decoding and before the router: the fast image path (``ImageFastPathHandler``).
+    public func makeChannelHandlers() -> [any RemovableChannelHandler] {
+        [ImageFastPathHandler(ImageFastPath(resolver: resolver, bytes: servedBytes, authMode: authMode, access: access,
+                                            answered: fastAnswers, entries: fastAnswerTable))]
     }
 }

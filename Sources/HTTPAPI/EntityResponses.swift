@@ -220,6 +220,17 @@ struct HealthResponse: Encodable {
     /// A mismatch refuses destructive maintenance but leaves the server healthy (200).
     var dataDir: DataDirectory
     var auth: Auth
+    var serving: Serving
+
+    /// The fast image path and its byte cache (``ImageFastPath``, ``ServedBytesCache``).
+    struct Serving: Encodable {
+        /// Requests answered from memory on the event loop since the server started.
+        var fastResponses: Int
+        var cacheBytes: Int
+        var cacheFiles: Int
+        /// The `serving_cache_bytes` setting.
+        var cacheBudgetBytes: Int
+    }
 
     /// How the server authenticates, whether it waits for its first admin, and the warning of an open server.
     struct Auth: Encodable {

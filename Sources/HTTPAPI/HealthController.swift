@@ -13,6 +13,7 @@ struct HealthController {
             let volume = await services.disk.check()
             // A data directory that is not the database's refuses destructive maintenance; the server still serves.
             let dataDirectory = await services.maintenance.dataDirectory.check()
+            let cache = services.servedBytes.usage
             return JSONResponse.ok(HealthResponse(
                 database: services.engine,
                 queue: .init(pending: counts.pending, processing: counts.processing, failed: counts.failed),
@@ -21,7 +22,9 @@ struct HealthController {
                 dataDir: Self.dataDirectory(dataDirectory),
                 auth: .init(mode: services.authMode,
                             setupRequired: services.authMode == .users ? try await services.access.needsSetup() : false,
-                            warning: services.authWarning)))
+                            warning: services.authWarning),
+                serving: .init(fastResponses: services.fastAnswers.value, cacheBytes: cache.bytes, cacheFiles: cache.files,
+                               cacheBudgetBytes: try await services.settings.current().servingCacheBytes)))
         }
     }
 

@@ -1,10 +1,12 @@
 import Database
+import DataDirectory
 import Foundation
 import HTTPTypes
 import Hummingbird
 import ImageServing
 import Imaging
 import NIOCore
+import NIOPosix
 import ThumbnailJobs
 import TimelapserCore
 
@@ -16,6 +18,9 @@ extension HTTPField.Name {
 /// Turns a resolved image into the HTTP answer: caching headers, 304, HEAD, single ranges and the body.
 struct ImageResponder {
     let resolver: ImageVariantResolver
+    /// Where the bytes of whole thumbnails and smalls read here are kept for the fast path (``ImageFastPath``).
+    let servedBytes: ServedBytesCache
+    let settings: SettingsService
 
     /// Each file that vanishes between resolution and reading costs one more resolution (one step down the
     /// cascade, at most three steps); more than that means the files are being rewritten under us.
@@ -50,8 +55,17 @@ struct ImageResponder {
         guard let file = resolved.file else {
             return try await Self.placeholderResponse(headers: headers, request: request, head: head)
         }
+        // A cached resolution may name a file deleted or replaced by hand since: one `lstat` before any answer, 304
+        // included, so nothing the disk no longer has is confirmed.
+        guard FileCheck.isUnchanged(file) else { throw VariantFileChanged() }
+        let keep = resolved.served == .thumbnail || resolved.served == .small
         return try await Self.respond(headers: headers, size: file.size, request: request, head: head) { range in
-            try await VariantFileReader.body(file, range: range)
+            guard keep, range == 0...(file.size - 1), file.size <= VariantFileReader.wholeReadLimit else {
+                return try await VariantFileReader.body(file, range: range)
+            }
+            let bytes = try await NIOThreadPool.singleton.runIfActive { try VariantFileReader.read(file) }
+            servedBytes.store(bytes, of: file, budget: try await settings.current().servingCacheBytes)
+            return ResponseBody(byteBuffer: bytes)
         }
     }
 

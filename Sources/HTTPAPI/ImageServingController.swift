@@ -25,7 +25,9 @@ struct ImageServingController {
     /// Inline batch answers carry at most this many bytes of images (before base64); more is a 413.
     static let maxInlineBytes: Int64 = 32 << 20
 
-    var responder: ImageResponder { ImageResponder(resolver: services.resolver) }
+    var responder: ImageResponder {
+        ImageResponder(resolver: services.resolver, servedBytes: services.servedBytes, settings: services.settings)
+    }
 
     func addRoutes(to routes: AccessRoutes) {
         // A constant component wins over `:id` in Hummingbird's trie, whatever the registration order.

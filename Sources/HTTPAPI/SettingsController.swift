@@ -18,7 +18,10 @@ struct SettingsController {
         routes.patch("settings", .admin) { request, _ in
             var request = request
             let patch = try await RequestInput.decode([String: JSONValue].self, from: &request)
-            return JSONResponse.ok(try await services.settings.update(with: patch))
+            let settings = try await services.settings.update(with: patch)
+            // A smaller serving cache gives its memory back now, not at the next file it keeps.
+            services.servedBytes.resize(to: settings.servingCacheBytes)
+            return JSONResponse.ok(settings)
         }
     }
 }

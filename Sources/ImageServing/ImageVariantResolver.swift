@@ -67,6 +67,20 @@ public struct ImageVariantResolver: Sendable {
         return entry.answer(imageId: imageId, requested: variant)
     }
 
+    /// The resolution of `variant` when the cache alone can answer it (fresh entry, every file of the cascade already
+    /// checked), with the cache's epoch when it was read; nil otherwise. No query and no file system call, so it may
+    /// run on an event loop: the fast serving path uses it, and a nil sends the request the normal way, which fills
+    /// the cache.
+    public func cachedResolution(imageId: Int64, variant: ImageVariant) -> (resolved: ResolvedImage, epoch: UInt64)? {
+        let (entry, epoch) = cache.image(imageId)
+        guard let answer = entry?.answer(imageId: imageId, requested: variant) else { return nil }
+        return (answer, epoch)
+    }
+
+    /// Bumped by every invalidation of the resolution cache: what was built from a resolution read at an older epoch
+    /// may be out of date.
+    public var cacheEpoch: UInt64 { cache.imageEpoch }
+
     /// Resolves `variant` of many images with at most one query for the ones not cached; unknown ids are left out.
     public func resolveMany(imageIds: [Int64], variant: ImageVariant) async throws -> [Int64: ResolvedImage] {
         let epoch = cache.imageEpoch

@@ -29,6 +29,9 @@ public struct Settings: Sendable, Equatable, Codable {
     public var publicMetrics = false
     /// Audit log entries are kept this many days.
     public var auditRetentionDays = 90
+    /// Memory kept for the bytes of recently served thumbnails and smalls (least recently used leave first); 0 turns
+    /// the byte cache off (conditional requests are still answered from memory).
+    public var servingCacheBytes = 64 << 20
 
     public init() {}
 
@@ -52,6 +55,7 @@ public struct Settings: Sendable, Equatable, Codable {
         case cleanupMaxDeletePercent = "cleanup_max_delete_percent"
         case publicMetrics = "public_metrics"
         case auditRetentionDays = "audit_retention_days"
+        case servingCacheBytes = "serving_cache_bytes"
     }
 
     /// Every key, in API order.
@@ -143,6 +147,7 @@ extension Settings {
             case .cleanupMaxDeletePercent: next.cleanupMaxDeletePercent = try int(value, key, 1...100)
             case .publicMetrics: next.publicMetrics = try bool(value, key)
             case .auditRetentionDays: next.auditRetentionDays = try int(value, key, 1...3650)
+            case .servingCacheBytes: next.servingCacheBytes = try int(value, key, 0...(16 << 30))
             }
             encoded[key] = value.jsonText
         }

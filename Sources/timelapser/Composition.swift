@@ -187,17 +187,19 @@ struct DatabaseNotifications: NotificationChannel {
 }
 
 /// Builds the HTTP application of `serve` (tests and the pipeline benchmark build the same one); `server` is plain
-/// HTTP/1.1 unless given (``AppConfiguration/httpServer()``: HTTPS and HTTP/2 with `--tls-cert`/`--tls-key`).
+/// HTTP/1.1 unless given (``AppConfiguration/httpServer(channelHandlers:)``: HTTPS and HTTP/2 with
+/// `--tls-cert`/`--tls-key`). Either way every connection gets the API's channel handlers (the fast image path).
 ///
 /// `checkDataDirectory`: once the server listens, compare the data directory's marker with the database (`serve`
 /// does, so a mismatch is logged at start; tests leave it to the first check, so no query races a quick shutdown).
-func buildApplication(_ composition: Composition, server: HTTPServerBuilder = .http1(),
+func buildApplication(_ composition: Composition, server: HTTPServerBuilder? = nil,
                       checkDataDirectory: Bool = false) -> some ApplicationProtocol {
     let configuration = composition.configuration
     let dataDirectory = composition.maintenance.dataDirectory
+    let services = composition.apiServices
     return Application(
-        router: buildRouter(composition.apiServices),
-        server: server,
+        router: buildRouter(services),
+        server: server ?? .http1(configuration: .init(additionalChannelHandlers: services.makeChannelHandlers())),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Timelapser"),
         services: composition.serverServices,
         onServerRunning: { _ in
@@ -211,7 +213,12 @@ func buildApplication(_ composition: Composition, server: HTTPServerBuilder = .h
 /// here, before the database is opened.
 func buildApplication(_ configuration: AppConfiguration, logger: Logger,
                       checkDataDirectory: Bool = false) async throws -> some ApplicationProtocol {
-    let server = try configuration.httpServer()
-    return buildApplication(try await Composition.make(configuration, logger: logger), server: server,
-                            checkDataDirectory: checkDataDirectory)
+    let tls = try configuration.tlsConfiguration()
+    let composition = try await Composition.make(configuration, logger: logger)
+    let services = composition.apiServices
+    let server: HTTPServerBuilder? = try tls.map { tls in
+        try .http2Upgrade(tlsConfiguration: tls, configuration: .init(streamConfiguration: .init(
+            additionalChannelHandlers: services.makeChannelHandlers())))
+    }
+    return buildApplication(composition, server: server, checkDataDirectory: checkDataDirectory)
 }

@@ -150,10 +150,10 @@ struct TLSSetupError: Error, CustomStringConvertible {
 }
 
 extension AppConfiguration {
-    /// The HTTP server: HTTPS with HTTP/2 and HTTP/1.1 (ALPN `h2`, `http/1.1`) when a certificate and key are
-    /// configured, else plain HTTP/1.1. Reads and checks both files.
-    func httpServer() throws -> HTTPServerBuilder {
-        guard let certPath = tlsCertificatePath, let keyPath = tlsKeyPath else { return .http1() }
+    /// The TLS configuration when a certificate and key are configured (the server then speaks HTTPS with HTTP/2 and
+    /// HTTP/1.1, ALPN `h2` and `http/1.1`), else nil for plain HTTP/1.1. Reads and checks both files.
+    func tlsConfiguration() throws -> TLSConfiguration? {
+        guard let certPath = tlsCertificatePath, let keyPath = tlsKeyPath else { return nil }
         let certBytes = try Self.read(certPath, what: "TLS certificate (--tls-cert)")
         let keyBytes = try Self.read(keyPath, what: "TLS key (--tls-key)")
         let chain: [NIOSSLCertificate]
@@ -169,7 +169,7 @@ extension AppConfiguration {
         do { _ = try HTTP2UpgradeChannel(tlsConfiguration: tls, responder: { _, _, _ in }) } catch {
             throw TLSSetupError(description: "TLS key (--tls-key) \(keyPath) does not belong to the certificate (--tls-cert) \(certPath): \(error)")
         }
-        return try .http2Upgrade(tlsConfiguration: tls)
+        return tls
     }
 
     private static func read(_ path: String, what: String) throws -> [UInt8] {
