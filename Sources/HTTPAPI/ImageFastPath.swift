@@ -60,7 +60,8 @@ struct ImageFastPath: Sendable {
 
     private func send(_ entry: FastAnswerEntry, _ status: HTTPResponse.Status, _ fields: HTTPFields, body: ByteBuffer?) -> Answer {
         var fields = fields
-        fields[.date] = Self.date.value
+        // The prebuilt fields have no `Date`: appending skips the search a subscript assignment makes.
+        fields.append(HTTPField(name: .date, value: Self.date.value))
         (status == .ok ? entry.okCounter : entry.notModifiedCounter).increment()
         answered.add()
         return Answer(head: HTTPResponse(status: status, headerFields: fields), body: body)
@@ -73,7 +74,7 @@ struct ImageFastPath: Sendable {
         guard let (resolved, readAt) = resolver.cachedResolution(imageId: target.imageId, variant: target.variant),
               !resolved.isFallback, let file = resolved.file
         else { return nil }
-        var cacheControl = ImageCachePolicy.value(for: resolved, latest: false, version: target.version)
+        var cacheControl = ImageCachePolicy.value(for: resolved, latest: false, version: target.version.map(String.init))
         if authMode == .users { cacheControl = cacheControl.replacingOccurrences(of: "public", with: "private") }
         var fields = ImageResponder.headers(variant: resolved.served.rawValue, etag: resolved.etag, cacheControl: cacheControl,
                                             lastModified: HTTPDate.string(file.modifiedAt))
@@ -118,40 +119,55 @@ struct ImageFastPath: Sendable {
 struct FastImageTarget: Hashable {
     let imageId: Int64
     let variant: ImageVariant
-    let version: String?
+    /// `?v=`, when given.
+    let version: Int?
 
     init?(path: String?) {
-        guard let path else { return nil }
-        var utf8 = Substring(path).utf8[...]
-        let prefix = "/api/images/".utf8
-        guard utf8.starts(with: prefix) else { return nil }
-        utf8 = utf8.dropFirst(prefix.count)
-        let digits = utf8.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-        guard !digits.isEmpty, digits.count <= 18, let id = Int64(Substring(digits)), id > 0 else { return nil }
-        utf8 = utf8.dropFirst(digits.count)
-        let rest = Substring(utf8)
-        let name: Substring, query: Substring?
-        if let mark = rest.firstIndex(of: "?") {
-            name = rest[..<mark]
-            query = rest[rest.index(after: mark)...]
-        } else {
-            name = rest
-            query = nil
-        }
-        switch name {
-        case "/thumbnail": variant = .thumbnail
-        case "/small": variant = .small
-        default: return nil
-        }
-        if let query {
-            guard query.hasPrefix("v="), query.count > 2, query.dropFirst(2).allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                return nil
-            }
-            version = String(query.dropFirst(2))
-        } else {
-            version = nil
-        }
+        guard var path else { return nil }
+        let parsed: (Int64, ImageVariant, Int?)? = path.withUTF8 { Self.parse($0) }
+        guard let (id, variant, version) = parsed else { return nil }
         imageId = id
+        self.variant = variant
+        self.version = version
+    }
+
+    /// `/api/images/` digits `/thumbnail` or `/small`, then nothing or `?v=` digits; bytes only, no allocation.
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int64, ImageVariant, Int?)? {
+        let prefix: StaticString = "/api/images/"
+        guard bytes.count > prefix.utf8CodeUnitCount,
+              memcmp(bytes.baseAddress!, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0 else { return nil }
+        var index = prefix.utf8CodeUnitCount
+        guard let id = number(bytes, &index), id > 0 else { return nil }
+        let variant: ImageVariant
+        if matches(bytes, at: index, "/thumbnail") {
+            variant = .thumbnail
+            index += 10
+        } else if matches(bytes, at: index, "/small") {
+            variant = .small
+            index += 6
+        } else {
+            return nil
+        }
+        if index == bytes.count { return (id, variant, nil) }
+        guard matches(bytes, at: index, "?v=") else { return nil }
+        index += 3
+        guard let version = number(bytes, &index), index == bytes.count, version <= Int64(Int32.max) else { return nil }
+        return (id, variant, Int(version))
+    }
+
+    private static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> Int64? {
+        let start = index
+        var value: Int64 = 0
+        while index < bytes.count, index - start < 18, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+            value = value * 10 + Int64(bytes[index] - UInt8(ascii: "0"))
+            index += 1
+        }
+        return index > start ? value : nil
+    }
+
+    private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, _ literal: StaticString) -> Bool {
+        index + literal.utf8CodeUnitCount <= bytes.count
+            && memcmp(bytes.baseAddress! + index, literal.utf8Start, literal.utf8CodeUnitCount) == 0
     }
 }
 
