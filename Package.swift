@@ -93,6 +93,7 @@ let package = Package(
                 "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .target(

@@ -4,6 +4,7 @@ import Events
 import Foundation
 import Imaging
 import Logging
+import NIOPosix
 import ThumbnailJobs
 import TimelapserCore
 
@@ -24,11 +25,15 @@ public struct FrameIngest: Sendable {
     let events: EventBus
     let disk: DiskGuard
     let budget: DecodeMemoryBudget
+    /// Where variants made from the corruption check's decode wait for the frame's thumbnail job.
+    let handoff: VariantHandoff
     let logger: Logger
     let owner = TempOwner(workerID: "ingest-" + TempOwner.currentWorkerID(), jobID: 0)
 
     public init(database: TimelapserDatabase, layout: DataLayout, settings: SettingsService, queue: ThumbnailJobQueue,
-                events: EventBus, disk: DiskGuard, budget: DecodeMemoryBudget, logger: Logger) {
+                events: EventBus, disk: DiskGuard, budget: DecodeMemoryBudget, handoff: VariantHandoff = VariantHandoff(),
+                logger: Logger) {
+        self.handoff = handoff
         self.database = database
         self.layout = layout
         self.settings = settings
@@ -58,11 +63,9 @@ public struct FrameIngest: Sendable {
         guard capturedAt >= timelapse.startedAt.addingTimeInterval(-1) else {
             throw CatalogError.invalidField(field: "captured_at", message: "is before the timelapse started")
         }
-        let inspection = try await checkWithinBudget(bytes, settings: settings)
         // Below the reserve a capture is refused before anything is written (507), so the disk never fills up.
         let volume = await disk.check()
         guard volume.status == .ok else { throw CatalogError.insufficientStorage(freeBytes: volume.usage.freeBytes) }
-
         let zone = camera.timeZone(fallback: settings.timeZone)
         let dayNumber = DataLayout.dayNumber(startedAt: timelapse.startedAt, capturedAt: capturedAt, timeZone: zone)
         let clock = DataLayout.clock(capturedAt, timeZone: zone)
@@ -71,18 +74,48 @@ public struct FrameIngest: Sendable {
         if try await database.read({ try await ImageStore.hasFrame($0, timelapseId: timelapse.id, capturedInSecondOf: capturedAt) }) {
             throw CatalogError.duplicateFrame(fileName: plainName)
         }
+        // The frame's bytes go to a synced temp file while corruption detection decodes them: it gets its name only
+        // once accepted, and a refused frame's temp file is removed, so nothing of it is ever seen.
+        let folder = DataLayout.framesDirectory(cameraId: timelapse.cameraId, timelapseId: timelapse.id)
+        guard let folderPath = layout.absolutePath(folder) else { throw CatalogError.invalidField(field: "file_path", message: "invalid") }
+        let staging = Task { [owner] in
+            try await VariantHandoff.capturePool.runIfActive { try AtomicFile.stage(bytes, inDirectory: folderPath, nameHint: plainName, owner: owner) }
+        }
+
+        let wantsThumbnails = settings.generateThumbnails && camera.generateThumbnails
+        // The check decodes at the scale the thumbnail job needs, so the variants can be made from that decode (in
+        // the background while the frame is named and committed) instead of a second one in the worker.
+        let request = wantsThumbnails ? VariantHandoff.Request(
+            thumbnail: .thumbnail(quality: settings.thumbnailQuality),
+            small: settings.smallGenerationMode == .none ? nil : .small(quality: settings.smallQuality),
+            transform: camera.frameTransform) : nil
+        let checking = ContinuousClock.now
+        let inspected: InspectedFrame
+        do {
+            inspected = try await checkWithinBudget(bytes, settings: settings, preparing: request)
+        } catch {
+            (try? await staging.value)?.discard()
+            throw error
+        }
+        let inspection = inspected.inspection
+        let started = inspected.variants.map { VariantHandoff.start($0, decodeTime: checking.duration(to: .now)) }
+        var stored = false
+        defer { if !stored { started?.cancel() } }
         let relative: String, absolute: String
         do {
-            (_, relative, absolute) = try writeFrame(bytes, timelapse: timelapse, dayNumber: dayNumber, clock: clock)
+            let staged = try await staging.value
+            (relative, absolute) = try await VariantHandoff.capturePool.runIfActive { [self] in
+                try publishFrame(staged, folder: folder, timelapseId: timelapse.id, dayNumber: dayNumber, clock: clock)
+            }
         } catch let error as FileWriteError where error.isOutOfSpace {
             // AtomicFile removed its temp file: nothing of the frame is left.
             await disk.writeFailed()
             throw CatalogError.insufficientStorage(freeBytes: DiskUsage.of(layout.root)?.freeBytes ?? 0)
         }
-        let wantsThumbnails = settings.generateThumbnails && camera.generateThumbnails
-        let stored: CaptureStore.StoredFrame
+        if let started { handoff.offer(started, framePath: relative, frameBytes: bytes.count, layout: layout, owner: owner) }
+        let saved: CaptureStore.StoredFrame
         do {
-            stored = try await database.transaction { db in
+            saved = try await database.transaction { db in
                 try await CaptureStore.insertFrame(
                     db, timelapseId: timelapse.id, cameraId: camera.id, filePath: relative, capturedAt: capturedAt,
                     dayNumber: dayNumber, fileSize: Int64(bytes.count), width: inspection.probe.uprightWidth,
@@ -91,6 +124,7 @@ public struct FrameIngest: Sendable {
             }
         } catch {
             unlink(absolute)
+            handoff.withdraw(framePath: relative, layout: layout)
             if case DatabaseError.conflict = error { throw CatalogError.duplicateFrame(fileName: plainName) }
             if case DatabaseError.diskFull = error {
                 await disk.writeFailed()
@@ -98,11 +132,13 @@ public struct FrameIngest: Sendable {
             }
             throw error
         }
-        if let jobError = stored.jobError {
+        stored = true
+        if let jobError = saved.jobError {
             // A failed enqueue never fails the capture: the frame is kept, verify or a regeneration queues it later.
-            logger.warning("capture kept, thumbnail job not queued", metadata: ["image_id": "\(stored.image.id)", "error": "\(jobError)"])
+            logger.warning("capture kept, thumbnail job not queued", metadata: ["image_id": "\(saved.image.id)", "error": "\(jobError)"])
         }
-        let result = IngestedFrame(image: stored.image, thumbnailJobId: stored.jobId)
+        if saved.jobId == nil { handoff.withdraw(framePath: relative, layout: layout) }
+        let result = IngestedFrame(image: saved.image, thumbnailJobId: saved.jobId)
         ThumbnailMetrics.captureAccepted()
         if result.thumbnailJobId != nil { queue.wake.signal() }
         await events.publish(.imageCaptured(ImageCaptured(
@@ -111,18 +147,23 @@ public struct FrameIngest: Sendable {
         return result
     }
 
-    /// Writes the frame, no-clobber, under the first free name of its local time: the plain name, else `_2`,
-    /// `_3`… (another instant with the same local name: a repeated hour, a clock set back, a new time zone).
-    func writeFrame(_ bytes: [UInt8], timelapse: TimelapseRecord, dayNumber: Int, clock: String) throws
-        -> (name: String, relative: String, absolute: String) {
-        let folder = DataLayout.framesDirectory(cameraId: timelapse.cameraId, timelapseId: timelapse.id)
+    /// Names the staged frame, no-clobber, with the first free name of its local time: the plain name, else `_2`,
+    /// `_3`… (another instant with the same local name: a repeated hour, a clock set back, a new time zone). The
+    /// staged file is removed when no name is free or naming fails.
+    func publishFrame(_ staged: StagedFile, folder: String, timelapseId: Int64, dayNumber: Int, clock: String) throws
+        -> (relative: String, absolute: String) {
+        var published = false
+        defer { if !published { staged.discard() } }
         for collision in 1...Self.maxNameCollisions {
-            let name = DataLayout.frameName(timelapseId: timelapse.id, dayNumber: dayNumber, clock: clock, collision: collision)
+            let name = DataLayout.frameName(timelapseId: timelapseId, dayNumber: dayNumber, clock: clock, collision: collision)
             let relative = folder + "/" + name
             guard let absolute = layout.absolutePath(relative) else { throw CatalogError.invalidField(field: "file_path", message: "invalid") }
-            if try AtomicFile.writeNew(bytes, to: absolute, owner: owner) { return (name, relative, absolute) }
+            if try staged.publishNew(as: name) {
+                published = true
+                return (relative, absolute)
+            }
         }
-        throw CatalogError.duplicateFrame(fileName: DataLayout.frameName(timelapseId: timelapse.id, dayNumber: dayNumber, clock: clock))
+        throw CatalogError.duplicateFrame(fileName: DataLayout.frameName(timelapseId: timelapseId, dayNumber: dayNumber, clock: clock))
     }
 
     /// More instants than this sharing one local second is not a clock problem but a loop: refuse.
@@ -140,12 +181,12 @@ public struct FrameIngest: Sendable {
 
     /// Corruption detection under the decode memory budget: a frame whose decode alone would exceed it is refused
     /// (422 `over_memory_budget`), others wait their turn.
-    func checkWithinBudget(_ bytes: [UInt8], settings: Settings) async throws -> FrameInspection {
+    func checkWithinBudget(_ bytes: [UInt8], settings: Settings, preparing request: VariantHandoff.Request?) async throws -> InspectedFrame {
         // A header that does not parse, or claims more pixels than allowed, is refused by inspect with its reason.
         let limits = ImageLimits(maxSourcePixels: settings.maxSourcePixels)
-        guard let cost = try? DecodeCost.bytes(bytes, limits: limits) else { return try inspect(bytes, settings: settings) }
+        guard let cost = try? DecodeCost.bytes(bytes, limits: limits) else { return try inspect(bytes, settings: settings, preparing: request) }
         do {
-            return try await budget.withReservation(cost) { try inspect(bytes, settings: settings) }
+            return try await budget.withReservation(cost) { try inspect(bytes, settings: settings, preparing: request) }
         } catch let error as ImagingError {
             ThumbnailMetrics.captureRejected(reason: error.reason)
             throw CatalogError.frameRejected(reason: error.reason, message: error.message, score: 1)
@@ -153,21 +194,26 @@ public struct FrameIngest: Sendable {
     }
 
     /// Corruption detection; any refusal becomes ``CatalogError/frameRejected(reason:message:score:)``.
-    func inspect(_ bytes: [UInt8], settings: Settings) throws -> FrameInspection {
+    func inspect(_ bytes: [UInt8], settings: Settings, preparing request: VariantHandoff.Request?) throws -> InspectedFrame {
         let detector = CorruptionDetector(limits: ImageLimits(maxSourcePixels: settings.maxSourcePixels))
-        let inspection: FrameInspection
+        let inspected: InspectedFrame
         do {
-            inspection = try detector.inspect(data: bytes)
+            if let request {
+                inspected = try detector.inspect(data: bytes, preparing: request.thumbnail, small: request.small, transform: request.transform)
+            } else {
+                inspected = InspectedFrame(inspection: try detector.inspect(data: bytes))
+            }
         } catch {
             ThumbnailMetrics.captureRejected(reason: error.reason)
             throw CatalogError.frameRejected(reason: error.reason, message: error.message, score: 1)
         }
+        let inspection = inspected.inspection
         guard inspection.accepted else {
             let reason = inspection.reason ?? "corrupt"
             ThumbnailMetrics.captureRejected(reason: reason)
             throw CatalogError.frameRejected(reason: reason, message: Self.explain(reason), score: inspection.score)
         }
-        return inspection
+        return inspected
     }
 
     static func explain(_ reason: String) -> String {

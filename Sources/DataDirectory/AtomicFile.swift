@@ -61,6 +61,16 @@ public enum AtomicFile {
         return created
     }
 
+    /// Writes and syncs `bytes` to a temp file in `directory` (created when missing) without giving it a name yet:
+    /// the write can run while the caller still decides whether to keep the file (a frame under corruption
+    /// detection). ``StagedFile/publishNew(as:)`` names it, ``StagedFile/discard()`` removes it; a crash leaves only
+    /// the temp file, which the startup sweep removes.
+    public static func stage(_ bytes: [UInt8], inDirectory directory: String, nameHint: String,
+                             owner: TempOwner) throws(FileWriteError) -> StagedFile {
+        guard !nameHint.isEmpty, nameHint != ".", nameHint != ".." else { throw FileWriteError("invalid file name \(nameHint)", code: EINVAL) }
+        return StagedFile(tempPath: try writeTemp(bytes, directory: directory, name: nameHint, owner: owner), directory: directory)
+    }
+
     /// `beforeRename` is a test seam: returning false simulates a failure after the
     /// temp file is complete and before it is renamed.
     static func write(_ bytes: [UInt8], to finalPath: String, owner: TempOwner,
@@ -68,32 +78,10 @@ public enum AtomicFile {
                       publish: ((String, String) throws(FileWriteError) -> Void)? = nil) throws(FileWriteError) {
         let (dir, name) = split(finalPath)
         guard !name.isEmpty, name != ".", name != ".." else { throw FileWriteError("invalid file name in \(finalPath)", code: EINVAL) }
-        let tempPath = join(dir, tempName(for: name, owner: owner))
-        // The folder almost always exists: create it only when the open says it does not (a stat per write saved).
-        var fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        if fd < 0 && errno == ENOENT {
-            try makeDirectories(dir)
-            fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        }
-        guard fd >= 0 else { throw FileWriteError("cannot create \(tempPath)") }
+        let tempPath = try writeTemp(bytes, directory: dir, name: name, owner: owner)
         var ok = false
         defer {
             if !ok { unlink(tempPath) }
-        }
-        do {
-            defer { close(fd) }
-            var off = 0
-            while off < bytes.count {
-                let n = bytes.withUnsafeBytes { b in systemWrite(fd, b.baseAddress! + off, b.count - off) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw FileWriteError("cannot write \(tempPath)")
-                }
-                off += n
-            }
-            // The data and the size reach the disk before the name does: all a new file needs (its other metadata,
-            // times, need not), which is what fdatasync skips; the directory's fsync below makes the name durable.
-            guard syncData(fd) == 0 else { throw FileWriteError("cannot fsync \(tempPath)") }
         }
         if let beforeRename, !beforeRename(tempPath) {
             throw FileWriteError("injected failure before rename", code: EIO)
@@ -109,6 +97,38 @@ public enum AtomicFile {
             _ = fsync(dfd)
             close(dfd)
         }
+    }
+
+    /// A temp file beside `name` in `directory` (made when missing) holding `bytes`, its data synced; removed again
+    /// when any step fails.
+    static func writeTemp(_ bytes: [UInt8], directory dir: String, name: String, owner: TempOwner) throws(FileWriteError) -> String {
+        let tempPath = join(dir, tempName(for: name, owner: owner))
+        // The folder almost always exists: create it only when the open says it does not (a stat per write saved).
+        var fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        if fd < 0 && errno == ENOENT {
+            try makeDirectories(dir)
+            fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        }
+        guard fd >= 0 else { throw FileWriteError("cannot create \(tempPath)") }
+        defer { close(fd) }
+        do throws(FileWriteError) {
+            var off = 0
+            while off < bytes.count {
+                let n = bytes.withUnsafeBytes { b in systemWrite(fd, b.baseAddress! + off, b.count - off) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw FileWriteError("cannot write \(tempPath)")
+                }
+                off += n
+            }
+            // The data and the size reach the disk before the name does: all a new file needs (its other metadata,
+            // times, need not), which is what fdatasync skips; the directory's fsync after naming makes the name durable.
+            guard syncData(fd) == 0 else { throw FileWriteError("cannot fsync \(tempPath)") }
+        } catch {
+            unlink(tempPath)
+            throw error
+        }
+        return tempPath
     }
 
     /// The owner encoded in a temp file name, or nil when it is not one of ours.
@@ -189,4 +209,32 @@ private func syncData(_ fd: Int32) -> Int32 {
 @inline(__always)
 private func systemWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ n: Int) -> Int {
     write(fd, buf, n)
+}
+
+/// A complete, synced temp file waiting for its final name (``AtomicFile/stage(_:inDirectory:nameHint:owner:)``).
+public struct StagedFile: Sendable {
+    let tempPath: String
+    let directory: String
+
+    /// Gives the file `name` in its directory unless that name is taken (false: the file stays staged, try another
+    /// name), then syncs the directory so the name is durable.
+    public func publishNew(as name: String) throws(FileWriteError) -> Bool {
+        let finalPath = AtomicFile.join(directory, name)
+        guard link(tempPath, finalPath) == 0 else {
+            guard errno == EEXIST else { throw FileWriteError("cannot link to \(finalPath)") }
+            return false
+        }
+        unlink(tempPath)
+        let dfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            _ = fsync(dfd)
+            close(dfd)
+        }
+        return true
+    }
+
+    /// Removes the temp file (the frame was refused, or every name was taken).
+    public func discard() {
+        unlink(tempPath)
+    }
 }

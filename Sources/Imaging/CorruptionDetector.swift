@@ -51,6 +51,27 @@ public struct CorruptionDetector: Sendable {
         return Self.judge(decoded, probe: probe)
     }
 
+    /// The same verdict, from the decode the frame's variants need, which is then kept so an accepted frame's
+    /// variants cost no second decode (``PendingVariants``). Falls back to ``inspect(data:)`` (and keeps nothing)
+    /// when that decode is not the planar M/8 one (another colour space, an ICC profile) or fails (a damaged stream
+    /// gets the verdict it always had).
+    ///
+    /// The heuristics see the same 8×8-block means: a decode at M/8 scale maps each 8×8 block to M×M pixels, whose
+    /// mean is the block's DC term up to rounding.
+    public func inspect(data: [UInt8], preparing thumbnail: VariantSpec, small: VariantSpec?,
+                        transform: FrameTransform = .identity) throws(ImagingError) -> InspectedFrame {
+        let header = try VariantGenerator(limits: limits).header(data)
+        let plan = VariantPlan(header: header, thumbnail: thumbnail, small: small, transform: transform)
+        let m = Codec.eighths(width: header.width, height: header.height, minWidth: plan.minimum.width, minHeight: plan.minimum.height)
+        guard header.precision == 8, !header.hasICC, let decoded = try? plan.decode(data),
+              decoded.image.width == (header.width * m + 7) / 8, decoded.image.height == (header.height * m + 7) / 8
+        else { return InspectedFrame(inspection: try inspect(data: data), variants: nil) }
+        let inspection = Self.judge(DecodedImage(image: decoded.image.boxAveraged(factor: m), warning: decoded.warning),
+                                    probe: header.probe)
+        return InspectedFrame(inspection: inspection,
+                              variants: inspection.accepted ? PendingVariants(plan: plan, decoded: decoded, transform: transform) : nil)
+    }
+
     static func judge(_ decoded: DecodedImage, probe: ImageProbe) -> FrameInspection {
         let img = decoded.image
         let warned = decoded.warning != nil
@@ -132,5 +153,38 @@ public struct CorruptionDetector: Sendable {
         }
         if !edge { return 0 }
         return rows
+    }
+}
+
+/// A frame's verdict and, when it was accepted from its variants' own decode, what makes them.
+public struct InspectedFrame: Sendable {
+    public let inspection: FrameInspection
+    public let variants: PendingVariants?
+
+    /// A verdict with nothing prepared.
+    public init(inspection: FrameInspection) {
+        self.inspection = inspection
+        variants = nil
+    }
+
+    init(inspection: FrameInspection, variants: PendingVariants?) {
+        self.inspection = inspection
+        self.variants = variants
+    }
+}
+
+/// An accepted frame's decode at its variants' scale and the plan that turns it into them: the variants without a
+/// second decode. It holds the decoded planes (about a quarter of the frame's pixels at 1080p); make them soon.
+public struct PendingVariants: Sendable {
+    let plan: VariantPlan
+    let decoded: DecodedImage
+    /// The request the variants answer: a job wanting anything else decodes the frame itself.
+    public var thumbnail: VariantSpec { plan.thumbnail }
+    public var small: VariantSpec? { plan.small }
+    public let transform: FrameTransform
+
+    /// The variants, exactly as ``VariantGenerator/makeVariants(data:thumbnail:small:transform:)`` makes them.
+    public func make() throws(ImagingError) -> GeneratedVariants {
+        try plan.variants(from: decoded)
     }
 }

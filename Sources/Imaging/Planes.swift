@@ -22,6 +22,30 @@ struct Plane: Sendable {
         self.init(width: width, height: height, pixels: [UInt8](repeating: value, count: width * height))
     }
 
+    /// The mean of every `factor` × `factor` block (partial blocks at the right and bottom edges averaged over what
+    /// they hold), rounded: from a decode at M/8 scale with `factor` M, the 8×8-block means of the full image.
+    func boxAveraged(factor: Int) -> Plane {
+        guard factor > 1 else { return self }
+        let w = (width + factor - 1) / factor, h = (height + factor - 1) / factor
+        var out = [UInt8](repeating: 0, count: w * h)
+        pixels.withUnsafeBufferPointer { source in
+            for by in 0..<h {
+                let y0 = by * factor, y1 = min(y0 + factor, height)
+                for bx in 0..<w {
+                    let x0 = bx * factor, x1 = min(x0 + factor, width)
+                    var sum = 0
+                    for row in y0..<y1 {
+                        let base = row * width
+                        for column in x0..<x1 { sum += Int(source[base + column]) }
+                    }
+                    let count = (y1 - y0) * (x1 - x0)
+                    out[by * w + bx] = UInt8((sum + count / 2) / count)
+                }
+            }
+        }
+        return Plane(width: w, height: h, pixels: out)
+    }
+
     /// The plane grown to `width` × `height` by repeating its last column and last row.
     func padded(toWidth newWidth: Int, height newHeight: Int) -> Plane {
         guard newWidth != width || newHeight != height else { return self }
@@ -57,6 +81,11 @@ struct YCbCrImage: Sendable {
         }
         return YCbCrImage(y: y2, cb: Resampler.resize(cb, width: cw, height: ch),
                           cr: Resampler.resize(cr, width: cw, height: ch))
+    }
+
+    /// ``Plane/boxAveraged(factor:)`` of every plane.
+    func boxAveraged(factor: Int) -> YCbCrImage {
+        YCbCrImage(y: y.boxAveraged(factor: factor), cb: cb?.boxAveraged(factor: factor), cr: cr?.boxAveraged(factor: factor))
     }
 
     /// 2×2 box average of every plane (odd last row/column dropped): a cheap first

@@ -58,32 +58,62 @@ public struct VariantGenerator: Sendable {
     /// path variant), a filtered stream replaces the original in memory.
     private func generate(_ data: consuming [UInt8], thumbnail: VariantSpec, small: VariantSpec?,
                           transform: FrameTransform) throws(ImagingError) -> GeneratedVariants {
-        let h = try header(data)
-        let probe = h.probe
+        let plan = VariantPlan(header: try header(data), thumbnail: thumbnail, small: small, transform: transform)
+        return try plan.variants(from: try plan.decode(data))
+    }
+}
+
+/// How one frame becomes its variants: the decode scale, crop, orientation and sizes, worked out from the header
+/// alone, so the decode can happen where it is cheapest (the worker, or the capture's corruption check) and the
+/// variants be made from it anywhere after.
+struct VariantPlan: Sendable {
+    let header: JPEGHeader
+    let thumbnail: VariantSpec
+    let small: VariantSpec?
+    let crop: FrameTransform.Rect?
+    let orientation: Int
+    /// The first variant's size in stored (pre-rotation) orientation.
+    let storedWidth: Int
+    let storedHeight: Int
+    /// What the whole frame must decode to for the crop to cover the target.
+    let minimum: (width: Int, height: Int)
+
+    init(header h: JPEGHeader, thumbnail: VariantSpec, small: VariantSpec?, transform: FrameTransform) {
+        header = h
+        self.thumbnail = thumbnail
+        self.small = small
         let largest = small ?? thumbnail
-        let crop = transform.clippedCrop(width: h.width, height: h.height)
-        let orientation = transform.orientation(composedWith: probe.orientation)
-        let upright = transform.outputSize(storedWidth: h.width, storedHeight: h.height, orientation: probe.orientation)
+        crop = transform.clippedCrop(width: h.width, height: h.height)
+        orientation = transform.orientation(composedWith: h.probe.orientation)
+        let upright = transform.outputSize(storedWidth: h.width, storedHeight: h.height, orientation: h.probe.orientation)
         let target = largest.fittedSize(width: upright.width, height: upright.height)
-        // Target in stored (pre-rotation) orientation.
         let swaps = orientation >= 5
-        let tw = swaps ? target.height : target.width
-        let th = swaps ? target.width : target.height
-        // What the whole frame must decode to for the crop to cover the target.
-        let minimum = FrameTransform.decodeMinimum(crop: crop, width: h.width, height: h.height, minWidth: tw, minHeight: th)
+        storedWidth = swaps ? target.height : target.width
+        storedHeight = swaps ? target.width : target.height
+        minimum = FrameTransform.decodeMinimum(crop: crop, width: h.width, height: h.height, minWidth: storedWidth, minHeight: storedHeight)
+    }
+
+    /// The one decode the variants need.
+    func decode(_ data: consuming [UInt8]) throws(ImagingError) -> DecodedImage {
         // Progressive and nearly lossless (every quantiser ≤ 2): the final AC
         // refinement scans only add ±2/8 of a grey level per coefficient, invisible
         // after a ≥ 2× reduce, yet cost a third of the decode. The stream is still
         // walked to its end, so truncation is still detected.
-        if h.sofMarker == 0xC2, h.maxQuantizer <= 2,
-           Codec.eighths(width: h.width, height: h.height, minWidth: minimum.width, minHeight: minimum.height) <= 4,
-           let filtered = try ScanFilter.withoutFinalACRefinement(data, header: h) {
+        if header.sofMarker == 0xC2, header.maxQuantizer <= 2,
+           Codec.eighths(width: header.width, height: header.height, minWidth: minimum.width, minHeight: minimum.height) <= 4,
+           let filtered = try ScanFilter.withoutFinalACRefinement(data, header: header) {
             data = filtered
         }
-        let decoded = try Codec.decode(data, header: h, minWidth: minimum.width, minHeight: minimum.height)
+        return try Codec.decode(data, header: header, minWidth: minimum.width, minHeight: minimum.height)
+    }
+
+    /// Both variants from the decode: the first (the small, or the thumbnail alone) by Lanczos-3 from the decode,
+    /// the thumbnail from the small in memory (so it is never larger than the small).
+    func variants(from decoded: DecodedImage) throws(ImagingError) -> GeneratedVariants {
+        let largest = small ?? thumbnail
         var image = decoded.image
-        if let crop { image = image.cropped(to: crop, fullWidth: h.width, fullHeight: h.height) }
-        let first = image.resized420(width: tw, height: th).oriented(orientation)
+        if let crop { image = image.cropped(to: crop, fullWidth: header.width, fullHeight: header.height) }
+        let first = image.resized420(width: storedWidth, height: storedHeight).oriented(orientation)
         let firstEncoded = try Codec.encode(first, quality: largest.quality)
         guard small != nil else {
             return GeneratedVariants(thumbnail: firstEncoded, small: nil, meanLuma: VideoFrameDecoder.meanLuma(first.y))
@@ -99,4 +129,3 @@ public struct VariantGenerator: Sendable {
                                  meanLuma: VideoFrameDecoder.meanLuma(thumb.y))
     }
 }
-

@@ -52,11 +52,14 @@ public struct ThumbnailService: Sendable {
     let database: TimelapserDatabase
     let layout: DataLayout
     let budget: DecodeMemoryBudget
+    /// Variants a capture in this process already made from its own decode (``VariantHandoff``).
+    let handoff: VariantHandoff
 
-    public init(database: TimelapserDatabase, layout: DataLayout, budget: DecodeMemoryBudget) {
+    public init(database: TimelapserDatabase, layout: DataLayout, budget: DecodeMemoryBudget, handoff: VariantHandoff = VariantHandoff()) {
         self.database = database
         self.layout = layout
         self.budget = budget
+        self.handoff = handoff
     }
 
     /// Which variants a job makes under the current settings.
@@ -94,20 +97,19 @@ public struct ThumbnailService: Sendable {
         let transform = camera?.frameTransform ?? .identity
         let plan = try await plan(for: image, job: job, settings: settings)
         let owner = TempOwner(workerID: workerId, jobID: job.id)
-        // The decode's memory is reserved first: big frames take their turn instead of piling up.
-        let cost = (layout.absolutePath(image.filePath).flatMap { try? DecodeCost.bytes(path: $0) }) ?? (4 << 20)
         let written: Written
-        do {
-            written = try await budget.withReservation(cost) {
-                try await pool.runIfActive { [layout] in
-                    try Self.render(image: image, layout: layout, settings: settings, makeSmall: plan.makeSmall, owner: owner,
-                                    transform: transform)
-                }
-            }
-        } catch let error as ImagingError {
-            throw GenerationError.badFrame(error)
+        var pixelTimeElsewhere = Duration.zero
+        let request = VariantHandoff.Request(thumbnail: .thumbnail(quality: settings.thumbnailQuality),
+                                             small: plan.makeSmall ? .small(quality: settings.smallQuality) : nil, transform: transform)
+        if let prepared = handoff.take(framePath: image.filePath, frameBytes: Int(image.fileSize), request: request),
+           let made = try? await prepared.value {
+            // Made from the capture's own decode and written beside the frame: only the rows are left.
+            pixelTimeElsewhere = made.pixelTime
+            written = made.written
+        } else {
+            written = try await decodeAndRender(image: image, settings: settings, plan: plan, owner: owner, transform: transform, pool: pool)
         }
-        let elapsed = started.duration(to: .now)
+        let elapsed = started.duration(to: .now) + pixelTimeElsewhere
         let milliseconds = Int(elapsed.timeInterval * 1000)
         let (updated, cleared) = try await database.transaction { db in
             // The timelapse's lock first, as ingest and deletion take it: a camera or timelapse deleted meanwhile
@@ -138,6 +140,23 @@ public struct ThumbnailService: Sendable {
         return GenerationResult(image: updated, processingTimeMs: milliseconds)
     }
 
+    /// The frame read and decoded here, under the decode memory budget.
+    private func decodeAndRender(image: ImageRecord, settings: Settings, plan: Plan, owner: TempOwner, transform: FrameTransform,
+                                 pool: NIOThreadPool) async throws -> Written {
+        // The decode's memory is reserved first: big frames take their turn instead of piling up.
+        let cost = (layout.absolutePath(image.filePath).flatMap { try? DecodeCost.bytes(path: $0) }) ?? (4 << 20)
+        do {
+            return try await budget.withReservation(cost) {
+                try await pool.runIfActive { [layout] in
+                    try Self.render(image: image, layout: layout, settings: settings, makeSmall: plan.makeSmall, owner: owner,
+                                    transform: transform)
+                }
+            }
+        } catch let error as ImagingError {
+            throw GenerationError.badFrame(error)
+        }
+    }
+
     struct Written: Sendable {
         var thumbnail: StoredVariant
         var small: StoredVariant?
@@ -147,10 +166,9 @@ public struct ThumbnailService: Sendable {
     /// Blocking: one decode, both variants, atomic writes under the names derived from the stored frame name.
     static func render(image: ImageRecord, layout: DataLayout, settings: Settings, makeSmall: Bool, owner: TempOwner,
                        transform: FrameTransform = .identity) throws -> Written {
+        // The variant names come from the frame's: a path that has none is refused before any decode.
         guard let frame = layout.absolutePath(image.filePath),
-              let thumbRelative = DataLayout.variantPath(forFramePath: image.filePath, kind: .thumbnail),
-              let smallRelative = DataLayout.variantPath(forFramePath: image.filePath, kind: .small),
-              let thumbPath = layout.absolutePath(thumbRelative), let smallPath = layout.absolutePath(smallRelative)
+              DataLayout.variantPath(forFramePath: image.filePath, kind: .thumbnail) != nil
         else { throw GenerationError.frameUnavailable("stored frame path \(image.filePath) is not a frame path") }
         let generator = VariantGenerator(limits: ImageLimits(maxSourcePixels: settings.maxSourcePixels))
         let variants: GeneratedVariants
@@ -162,6 +180,15 @@ public struct ThumbnailService: Sendable {
             if case .io(let detail) = error { throw GenerationError.frameUnavailable(detail) }
             throw GenerationError.badFrame(error)
         }
+        return try write(variants, framePath: image.filePath, layout: layout, owner: owner)
+    }
+
+    /// Blocking: the atomic writes of made variants under the names derived from the stored frame name.
+    static func write(_ variants: GeneratedVariants, framePath: String, layout: DataLayout, owner: TempOwner) throws -> Written {
+        guard let thumbRelative = DataLayout.variantPath(forFramePath: framePath, kind: .thumbnail),
+              let smallRelative = DataLayout.variantPath(forFramePath: framePath, kind: .small),
+              let thumbPath = layout.absolutePath(thumbRelative), let smallPath = layout.absolutePath(smallRelative)
+        else { throw GenerationError.frameUnavailable("stored frame path \(framePath) is not a frame path") }
         do {
             try AtomicFile.write(variants.thumbnail.bytes, to: thumbPath, owner: owner)
             var small: StoredVariant?

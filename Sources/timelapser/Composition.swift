@@ -66,10 +66,12 @@ struct Composition: Sendable {
         let settings = SettingsService(database: database)
         let queue = ThumbnailJobQueue(database: database, wake: WakeSignal(), leaseDuration: .seconds(configuration.jobLeaseSeconds))
         let budget = DecodeMemoryBudget(capacity: configuration.decodeMemoryBytes)
-        let thumbnails = ThumbnailService(database: database, layout: layout, budget: budget)
+        // Variants a capture makes from its corruption check's decode reach this process's worker through it.
+        let handoff = VariantHandoff()
+        let thumbnails = ThumbnailService(database: database, layout: layout, budget: budget, handoff: handoff)
         let disk = DiskGuard(layout: layout, settings: settings, events: events, wake: queue.wake, logger: logger)
         let ingest = FrameIngest(database: database, layout: layout, settings: settings, queue: queue, events: events,
-                                 disk: disk, budget: budget, logger: logger)
+                                 disk: disk, budget: budget, handoff: handoff, logger: logger)
         let maintenance = ThumbnailMaintenance(database: database, layout: layout, settings: settings, queue: queue,
                                                events: events, logger: logger)
         let resolver = ImageVariantResolver(database: database, layout: layout, settings: settings, queue: queue,

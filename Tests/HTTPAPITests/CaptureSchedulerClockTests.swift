@@ -80,7 +80,10 @@ struct CaptureSchedulerClockTests {
             // Liveness on a clock 30× fast depends on the machine's load (a grab must fit in 2 s of real time); the
             // real-time capture tests check every slot. Here: something was captured, and only where it may be.
             #expect(frames.count >= 1, "slots of the window captured: \(frames.map(\.capturedAt))")
-            #expect(minutes.allSatisfy { (22 * 60..<22 * 60 + 4).contains($0) }, "only inside 22:00–22:04 Berlin: \(minutes)")
+            // A frame is stamped when its attempt starts; under load an attempt for the 22:03 slot can start up to a
+            // fast minute (2 s of real time) late, so 22:04 is the latest stamp a slot of the window can carry.
+            #expect(minutes.allSatisfy { (22 * 60...22 * 60 + 4).contains($0) }, "only slots inside 22:00–22:04 Berlin: \(minutes)")
+            #expect(minutes.filter { $0 == 22 * 60 + 4 }.count <= 1, "\(minutes)")
             #expect(Set(minutes).count == minutes.count, "one frame per slot: \(minutes)")
             // Frames are named by the camera's local time (Berlin), not the UTC setting.
             #expect(frames.allSatisfy { $0.filePath.contains("_day001_22") }, "\(frames.map(\.filePath))")
