@@ -123,7 +123,7 @@ struct StalledEventClientTests {
         try await withEventsController({ EventsController(services: $0, clientBuffer: 64) }) { client, events in
             let stalled = try StalledClient(port: try #require(client.port))
             // The preamble is written once the stream is subscribed; from here on the client reads nothing.
-            #expect(stalled.readUntil(SSEFraming.preamble, timeout: .seconds(20)))
+            #expect(await blockingCall { stalled.readUntil(SSEFraming.preamble, timeout: .seconds(20)) })
             // Far more than a socket's buffers hold: 20,000 events of about 2 KB.
             let failure = String(repeating: "x", count: 2000)
             let count = 20_000
@@ -131,7 +131,7 @@ struct StalledEventClientTests {
                 await events.publish(.thumbnailJobFailed(ThumbnailJobFailed(
                     jobId: Int64(i), imageId: 1, error: failure, willRetry: false, retryCount: 0)))
             }
-            let (bytes, ended) = stalled.readToEnd(timeout: .seconds(90))
+            let (bytes, ended) = await blockingCall { stalled.readToEnd(timeout: .seconds(90)) }
             #expect(ended, "the stalled client's stream never ended")
             #expect(bytes < count * 4000 / 2, "the stalled client was sent \(bytes) bytes: nothing was dropped")
             // The server goes on serving: a new client gets the next event.

@@ -164,7 +164,7 @@ struct ServingFastPathTests {
                                 + "GET /api/images/\(id)/thumbnail HTTP/1.1\r\n\(host)\r\n"
                                 + "GET /api/openapi.json HTTP/1.1\r\n\(host)\r\n"
                                 + "GET /api/images/\(id)/thumbnail HTTP/1.1\r\n\(host)Connection: close\r\n\r\n")
-            let text = String(decoding: connection.readUntilClosed(timeout: .seconds(20)), as: UTF8.self)
+            let text = String(decoding: await blockingCall { connection.readUntilClosed(timeout: .seconds(20)) }, as: UTF8.self)
             let types = text.components(separatedBy: "\r\n").compactMap { line -> String? in
                 let lower = line.lowercased()
                 return lower.hasPrefix("content-type:") ? String(lower.dropFirst("content-type:".count)).trimmingCharacters(in: .whitespaces) : nil
