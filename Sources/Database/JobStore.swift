@@ -84,7 +84,7 @@ public enum JobStore {
             UPDATE thumbnail_generation_jobs SET status = 'processing', locked_by = \(bind: workerId),
                 lease_until = \(bind: leaseUntil), started_at = \(bind: now), attempts = attempts + 1
             WHERE id IN (
-                SELECT id FROM thumbnail_generation_jobs
+                SELECT id FROM thumbnail_generation_jobs \(IndexedBy("idx_jobs_claim"))
                 WHERE status = 'pending' AND run_at <= \(bind: now)
                 ORDER BY priority_rank, id LIMIT \(bind: limit) \(SkipLocked())
             )

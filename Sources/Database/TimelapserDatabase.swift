@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TimelapserCore
 import Logging
 import NIOCore
@@ -215,43 +216,55 @@ extension DatabaseError {
 }
 
 /// A FIFO pool of connections; a caller waits for one to be free.
+///
+/// A lock, not an actor: taking a free connection and giving it back cost no hop between executors (two per
+/// statement on the queue's hot paths, where they were a fifth of the time).
 final class ConnectionPool<Connection: Sendable>: Sendable {
-    private let state: PoolState
+    private struct State {
+        var idle: [Connection]
+        var waiters: [CheckedContinuation<Connection, Never>] = []
+    }
+
+    private let state: Mutex<State>
 
     init(_ connections: [Connection]) {
-        state = PoolState(connections)
+        state = Mutex(State(idle: connections))
     }
 
     func with<R: Sendable>(_ body: (Connection) async throws -> R) async throws -> R {
-        let connection = await state.acquire()
+        let connection = await acquire()
         do {
             let result = try await body(connection)
-            await state.release(connection)
+            release(connection)
             return result
         } catch {
-            await state.release(connection)
+            release(connection)
             throw DatabaseError.translating(error)
         }
     }
 
-    private actor PoolState {
-        private var idle: [Connection]
-        private var waiters: [CheckedContinuation<Connection, Never>] = []
-
-        init(_ connections: [Connection]) { idle = connections }
-
-        func acquire() async -> Connection {
-            if let connection = idle.popLast() { return connection }
-            return await withCheckedContinuation { waiters.append($0) }
-        }
-
-        func release(_ connection: Connection) {
-            if waiters.isEmpty {
-                idle.append(connection)
-            } else {
-                waiters.removeFirst().resume(returning: connection)
+    private func acquire() async -> Connection {
+        if let connection = state.withLock({ $0.idle.popLast() }) { return connection }
+        return await withCheckedContinuation { continuation in
+            // Checked again under the lock: a release between the two looks must not leave this waiter behind.
+            let ready: Connection? = state.withLock { state in
+                if let connection = state.idle.popLast() { return connection }
+                state.waiters.append(continuation)
+                return nil
             }
+            if let ready { continuation.resume(returning: ready) }
         }
+    }
+
+    private func release(_ connection: Connection) {
+        let waiter: CheckedContinuation<Connection, Never>? = state.withLock { state in
+            guard !state.waiters.isEmpty else {
+                state.idle.append(connection)
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        waiter?.resume(returning: connection)
     }
 }
 
