@@ -79,7 +79,7 @@ public struct FrameIngest: Sendable {
         let folder = DataLayout.framesDirectory(cameraId: timelapse.cameraId, timelapseId: timelapse.id)
         guard let folderPath = layout.absolutePath(folder) else { throw CatalogError.invalidField(field: "file_path", message: "invalid") }
         let staging = Task { [owner] in
-            try await VariantHandoff.capturePool.runIfActive { try AtomicFile.stage(bytes, inDirectory: folderPath, nameHint: plainName, owner: owner) }
+            try await VariantHandoff.writePool.runIfActive { try AtomicFile.stage(bytes, inDirectory: folderPath, nameHint: plainName, owner: owner) }
         }
 
         let wantsThumbnails = settings.generateThumbnails && camera.generateThumbnails
@@ -104,7 +104,7 @@ public struct FrameIngest: Sendable {
         let relative: String, absolute: String
         do {
             let staged = try await staging.value
-            (relative, absolute) = try await VariantHandoff.capturePool.runIfActive { [self] in
+            (relative, absolute) = try await VariantHandoff.writePool.runIfActive { [self] in
                 try publishFrame(staged, folder: folder, timelapseId: timelapse.id, dayNumber: dayNumber, clock: clock)
             }
         } catch let error as FileWriteError where error.isOutOfSpace {

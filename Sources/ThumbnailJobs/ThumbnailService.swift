@@ -145,15 +145,20 @@ public struct ThumbnailService: Sendable {
                                  pool: NIOThreadPool) async throws -> Written {
         // The decode's memory is reserved first: big frames take their turn instead of piling up.
         let cost = (layout.absolutePath(image.filePath).flatMap { try? DecodeCost.bytes(path: $0) }) ?? (4 << 20)
+        let variants: GeneratedVariants
         do {
-            return try await budget.withReservation(cost) {
+            variants = try await budget.withReservation(cost) {
                 try await pool.runIfActive { [layout] in
-                    try Self.render(image: image, layout: layout, settings: settings, makeSmall: plan.makeSmall, owner: owner,
-                                    transform: transform)
+                    try Self.make(image: image, layout: layout, settings: settings, makeSmall: plan.makeSmall, transform: transform)
                 }
             }
         } catch let error as ImagingError {
             throw GenerationError.badFrame(error)
+        }
+        // The writes wait on the disk (a sync and a directory sync per file): on the write pool, so the worker's
+        // threads go straight on to the next job's pixels instead of idling a core through each sync.
+        return try await DurableWrites.pool.runIfActive { [layout] in
+            try Self.write(variants, framePath: image.filePath, layout: layout, owner: owner)
         }
     }
 
@@ -163,24 +168,22 @@ public struct ThumbnailService: Sendable {
         var meanLuma: Double
     }
 
-    /// Blocking: one decode, both variants, atomic writes under the names derived from the stored frame name.
-    static func render(image: ImageRecord, layout: DataLayout, settings: Settings, makeSmall: Bool, owner: TempOwner,
-                       transform: FrameTransform = .identity) throws -> Written {
+    /// Blocking: one decode, both variants, in memory.
+    static func make(image: ImageRecord, layout: DataLayout, settings: Settings, makeSmall: Bool,
+                     transform: FrameTransform = .identity) throws -> GeneratedVariants {
         // The variant names come from the frame's: a path that has none is refused before any decode.
         guard let frame = layout.absolutePath(image.filePath),
               DataLayout.variantPath(forFramePath: image.filePath, kind: .thumbnail) != nil
         else { throw GenerationError.frameUnavailable("stored frame path \(image.filePath) is not a frame path") }
         let generator = VariantGenerator(limits: ImageLimits(maxSourcePixels: settings.maxSourcePixels))
-        let variants: GeneratedVariants
         do {
-            variants = try generator.makeVariants(
+            return try generator.makeVariants(
                 path: frame, thumbnail: .thumbnail(quality: settings.thumbnailQuality),
                 small: makeSmall ? .small(quality: settings.smallQuality) : nil, transform: transform)
         } catch {
             if case .io(let detail) = error { throw GenerationError.frameUnavailable(detail) }
             throw GenerationError.badFrame(error)
         }
-        return try write(variants, framePath: image.filePath, layout: layout, owner: owner)
     }
 
     /// Blocking: the atomic writes of made variants under the names derived from the stored frame name.

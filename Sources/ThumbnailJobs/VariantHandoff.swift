@@ -37,14 +37,17 @@ public final class VariantHandoff: Sendable {
         var pixelTime: Duration
     }
 
-    /// The threads of a capture's own file and pixel work (staging the frame, making and writing its variants),
-    /// apart from `NIOThreadPool.singleton`, where the database's statements run: a commit never waits behind a
-    /// frame's fsync or its variants' encode. One per process, started on first use.
-    public static let capturePool: NIOThreadPool = {
+    /// The threads of a capture's own pixel work (making its variants from the check's decode), apart from
+    /// `NIOThreadPool.singleton`, where the database's statements run: a commit never waits behind an encode. One per
+    /// process, started on first use. The writes go to ``DurableWrites``.
+    static let pixelPool: NIOThreadPool = {
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
         return pool
     }()
+
+    /// Where a capture stages its frame (a file write and its sync).
+    public static var writePool: NIOThreadPool { DurableWrites.pool }
 
     static let maxEntries = 64
     static let lifetime: Duration = .seconds(60)
@@ -75,7 +78,7 @@ public final class VariantHandoff: Sendable {
         Started(request: Request(thumbnail: pending.thumbnail, small: pending.small, transform: pending.transform),
                 variants: Task {
                     // On the thread pool: the tasks' few threads stay free for the capture's own request path.
-                    try await Self.capturePool.runIfActive {
+                    try await Self.pixelPool.runIfActive {
                         let began = ContinuousClock.now
                         let variants = try pending.make()
                         return Made(variants: variants, pixelTime: decodeTime + began.duration(to: .now))
@@ -92,7 +95,7 @@ public final class VariantHandoff: Sendable {
             try Task.checkCancellation()
             // Syncs block: on the thread pool, never on the tasks' few threads (the capture's commit and the worker
             // wait for those).
-            let written = try await Self.capturePool.runIfActive {
+            let written = try await DurableWrites.pool.runIfActive {
                 try ThumbnailService.write(result.variants, framePath: framePath, layout: layout, owner: owner)
             }
             return Prepared(written: written, pixelTime: result.pixelTime)
