@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export SWIFT_DETERMINISTIC_HASHING := 1
 
-.PHONY: run build release test test-sqlite bench fuzz screenshots clean
+.PHONY: run build release test test-sqlite bench fuzz screenshots clean install uninstall
 
 ## Install what is missing, build, and serve on SQLite under ./data. `make run PORT=9000 DATA_DIR=/srv/tl` passes
 ## flags; otherwise `timelapser serve` reads TIMELAPSER_HOST, TIMELAPSER_PORT, TIMELAPSER_DATA_DIR,
@@ -28,6 +28,22 @@ test:
 	/usr/bin/python3 Tests/browser/test_dashboard.py
 	set -o pipefail; TIMELAPSER_REQUIRE_POSTGRES=1 scripts/with-postgres.sh swift test --skip-build 2>&1 | tee .build/swift-test.log
 	@sed -n 's/^.*Test run with \([0-9]*\) tests.* passed after.*/tests: \1 passed, 0 failed/p' .build/swift-test.log
+	scripts/test-install.sh
+
+## Install as a system service (root): the release binary in $(PREFIX)/bin, a `timelapser` user, data in
+## /var/lib/timelapser, configuration in /etc/timelapser/timelapser.env, a hardened systemd unit.
+## DESTDIR stages it under a folder instead; SKIP_BUILD=1 and INSTALL_BIN=… install a binary already built.
+PREFIX ?= /usr/local
+INSTALL_BIN ?= .build/release/timelapser
+install:
+	@if [ "$$(id -u)" != 0 ] && [ -z "$(DESTDIR)" ]; then echo "make install needs root: sudo make install" >&2; exit 1; fi
+	@if [ -z "$(SKIP_BUILD)" ]; then scripts/install-deps.sh run && swift build -c release --product timelapser; fi
+	scripts/install-service.sh install "$(DESTDIR)" "$(PREFIX)" "$(INSTALL_BIN)"
+
+## Removes the service, binary and configuration; the data and the `timelapser` user stay.
+uninstall:
+	@if [ "$$(id -u)" != 0 ] && [ -z "$(DESTDIR)" ]; then echo "make uninstall needs root: sudo make uninstall" >&2; exit 1; fi
+	scripts/install-service.sh uninstall "$(DESTDIR)" "$(PREFIX)"
 
 ## Screenshots of the dashboard's three pages into docs/ (made by the browser tests).
 screenshots:

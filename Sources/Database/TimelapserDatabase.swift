@@ -273,7 +273,13 @@ extension TimelapserDatabase {
     /// migration runs on a pool of its own and a fresh one is returned for the caller's `ServiceGroup`.
     public static func openMigrated(_ location: DatabaseLocation, logger: Logger) async throws -> TimelapserDatabase {
         let database = try await open(location, logger: logger)
-        try await database.withRunningClient { try await SchemaMigrator.migrate(database) }
+        do {
+            try await database.withRunningClient { try await SchemaMigrator.migrate(database) }
+        } catch {
+            // A refused (newer) or failed migration closes what it opened before the error reaches the user.
+            await database.close()
+            throw error
+        }
         guard location.engine == .postgresql else { return database }
         return try await open(location, logger: logger)
     }

@@ -46,6 +46,9 @@ public struct APIServices: Sendable {
     public var trustedProxies: [String] = []
     /// The server itself serves HTTPS (`--tls-cert`): the session cookie is `Secure`.
     public var servesTLS = false
+    /// This binary's version and build (health).
+    public var version = ""
+    public var build = ""
     /// Bytes of recently served thumbnails and smalls (``ImageFastPath``); its budget follows `serving_cache_bytes`.
     let servedBytes = ServedBytesCache(budget: Settings().servingCacheBytes)
     let fastAnswers = FastPathCount()

@@ -214,6 +214,8 @@ struct HealthResponse: Encodable {
     }
 
     var status = "ok"
+    var version: String
+    var build: String
     var database: DatabaseEngine
     var queue: Queue
     var disk: Disk

@@ -15,6 +15,7 @@ struct HealthController {
             let dataDirectory = await services.maintenance.dataDirectory.check()
             let cache = services.servedBytes.usage
             return JSONResponse.ok(HealthResponse(
+                version: services.version, build: services.build,
                 database: services.engine,
                 queue: .init(pending: counts.pending, processing: counts.processing, failed: counts.failed),
                 disk: .init(freeBytes: volume.usage.freeBytes, totalBytes: volume.usage.totalBytes,

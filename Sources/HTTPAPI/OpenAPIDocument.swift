@@ -28,7 +28,7 @@ enum OpenAPIDocument {
 
     static let coreOperations: [APIOperation] = [
         APIOperation(method: "get", path: "/api/health", summary: "Server, database, queue and data-volume health", tag: "operations",
-                     responses: [200: "status, database engine, queue counts, disk, data_dir {status: ok|mismatch, reason} (a mismatch refuses destructive maintenance), auth, serving {fast_responses, cache_bytes, cache_files, cache_budget_bytes}"]),
+                     responses: [200: "status, version, build, database engine, queue counts, disk, data_dir {status: ok|mismatch, reason} (a mismatch refuses destructive maintenance), auth, serving {fast_responses, cache_bytes, cache_files, cache_budget_bytes}"]),
         APIOperation(method: "get", path: "/", summary: "The dashboard page", tag: "dashboard", responses: [200: "HTML"],
                      responseType: "text/html"),
         APIOperation(method: "get", path: "/dashboard/{file}", summary: "Dashboard scripts and styles", tag: "dashboard",

@@ -96,6 +96,8 @@ struct Composition: Sendable {
             storage: StorageService(database: database, layout: layout, settings: settings), retention: retention,
             authMode: configuration.effectiveAuthMode, access: AccessService(database: database, logger: logger),
             audit: AuditLog(database: database, logger: logger), shares: ShareLinks(database: database))
+        apiServices.version = BuildInfo.version
+        apiServices.build = BuildInfo.build
         apiServices.authWarning = AuthWarning.text(mode: configuration.effectiveAuthMode, host: configuration.host)
         apiServices.trustedProxies = configuration.trustedProxies
         apiServices.servesTLS = configuration.tlsCertificatePath != nil

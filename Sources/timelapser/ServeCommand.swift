@@ -8,11 +8,12 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the server.")
 
     @OptionGroup var options: ServerOptions
+    @OptionGroup var log: LogOptions
 
     func run() async throws {
         let configuration = try options.resolved()
-        var logger = Logger(label: "timelapser")
-        logger.logLevel = .info
+        let logger = try log.bootstrap(label: "timelapser")
+        logger.info("timelapser \(BuildInfo.description)")
         let app = try await buildApplication(configuration, logger: logger, checkDataDirectory: true)
         if let warning = AuthWarning.text(mode: configuration.effectiveAuthMode, host: configuration.host) {
             logger.critical("\(warning)")

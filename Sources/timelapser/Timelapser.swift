@@ -6,7 +6,9 @@ struct Timelapser: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "timelapser",
         abstract: "Self-hosted timelapse server with background thumbnails.",
-        subcommands: [ServeCommand.self, WorkerCommand.self, ThumbnailsCommand.self, ImportCommand.self, UsersCommand.self, BenchCommand.self],
+        version: BuildInfo.description,
+        subcommands: [ServeCommand.self, WorkerCommand.self, ThumbnailsCommand.self, ImportCommand.self, UsersCommand.self,
+                      MigrateCommand.self, BenchCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -10,12 +10,12 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
     @OptionGroup var worker: WorkerOptions
     @Flag(help: "Also take video renders (up to max_concurrent_renders at once).") var renders = false
+    @OptionGroup var log: LogOptions
 
     func run() async throws {
         var configuration = try storage.resolved()
         try worker.apply(to: &configuration)
-        var logger = Logger(label: "timelapser-worker")
-        logger.logLevel = .info
+        let logger = try log.bootstrap(label: "timelapser-worker")
         let composition = try await Composition.make(configuration, logger: logger, role: .tool)
         var services = composition.infrastructureServices
         if let listener = composition.jobNotificationListener { services.append(listener) }

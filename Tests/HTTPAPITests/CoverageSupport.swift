@@ -112,36 +112,21 @@ struct CLIRun: Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let outPath = folder + "/stdout", errPath = folder + "/stderr"
-        guard FileManager.default.createFile(atPath: outPath, contents: nil),
-              FileManager.default.createFile(atPath: errPath, contents: nil) else { throw TestSetupError("cannot create \(folder)") }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer { try? out.close(); try? err.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TimelapserProcess.binary)
-        process.arguments = arguments
-        process.standardOutput = out
-        process.standardError = err
+        var inPath: String?
         if let input {
-            // Standard input from a file through the shell: the binary sees a file, not a terminal (handing
-            // Foundation's Process a FileHandle for it crashed once inside Process.run when several tests spawned).
-            let inPath = folder + "/stdin"
-            try input.write(toFile: inPath, atomically: true, encoding: .utf8)
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "exec \"$0\" \"$@\" < '\(inPath)'", TimelapserProcess.binary] + arguments
+            // Standard input from a file: the binary sees a file, not a terminal.
+            inPath = folder + "/stdin"
+            try input.write(toFile: inPath!, atomically: true, encoding: .utf8)
         }
-        try process.launchSerialized()
-        do {
-            try await waitUntil("`timelapser \(arguments.joined(separator: " "))` to exit", timeout: timeout, interval: .milliseconds(25)) {
-                !process.isRunning
-            }
-        } catch {
-            kill(process.processIdentifier, SIGKILL)
-            throw error
+        let process = try ChildProcess(executable: TimelapserProcess.binary, arguments: arguments, stdinPath: inPath,
+                                       stdoutPath: outPath, stderrPath: errPath)
+        guard let status = await process.waitForExit(timeout: timeout) else {
+            process.signal(SIGKILL)
+            throw TestSetupError("`timelapser \(arguments.joined(separator: " "))` did not exit within \(timeout)")
         }
-        process.waitUntilExit()
-        return CLIRun(arguments: arguments, status: process.terminationStatus,
+        return CLIRun(arguments: arguments, status: status,
                       stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
                       stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
+
 }

@@ -4,8 +4,8 @@ import Foundation
 import TimelapserCore
 
 /// The real `timelapser` binary run as a child process (built by `swift build --build-tests`).
-public final class TimelapserProcess: @unchecked Sendable {
-    public let process = Process()
+public final class TimelapserProcess: Sendable {
+    public let process: ChildProcess
     public let logPath: String
 
     /// `.build/debug/timelapser` of this checkout.
@@ -18,26 +18,20 @@ public final class TimelapserProcess: @unchecked Sendable {
     public init(_ arguments: [String], environment: [String: String] = [:], logPath: String) throws {
         self.logPath = logPath
         guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw TestSetupError("cannot create \(logPath)") }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = log
-        process.standardError = log
-        try process.launchSerialized()
+        process = try ChildProcess(executable: Self.binary, arguments: arguments,
+                                   environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
+                                   stdoutPath: logPath)
     }
 
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.pid }
 
     /// Sends `signal` (SIGKILL for a crash, SIGTERM for a graceful stop).
-    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    public func signal(_ signal: Int32) { process.signal(signal) }
 
     /// Waits for exit up to `timeout`; returns whether it exited.
     @discardableResult
     public func waitForExit(timeout: Duration = .seconds(40)) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-        return !process.isRunning
+        await process.waitForExit(timeout: timeout) != nil
     }
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
