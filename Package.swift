@@ -173,6 +173,15 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .target(
+            name: "Backup",
+            dependencies: [
+                "TimelapserCore", "Database", "DataDirectory",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        .target(
             name: "HTTPAPI",
             dependencies: [
                 "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs", "Catalog",
@@ -199,6 +208,7 @@ let package = Package(
             dependencies: [
                 "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs", "Catalog",
                 "CameraCapture", "Maintenance", "ImageServing", "Videos", "HTTPAPI", "Benchmarks", "Notifications", "StoragePlanning", "Access",
+                "Backup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
