@@ -173,6 +173,10 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .target(
+            name: "TimelapseExport",
+            dependencies: ["TimelapserCore", "Database", "DataDirectory", "Imaging"]
+        ),
+        .target(
             name: "Backup",
             dependencies: [
                 "TimelapserCore", "Database", "DataDirectory",
@@ -186,6 +190,7 @@ let package = Package(
             dependencies: [
                 "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs", "Catalog",
                 "CameraCapture", "Maintenance", "ImageServing", "Videos", "Dashboard", "Notifications", "StoragePlanning", "Access",
+                "TimelapseExport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -208,7 +213,7 @@ let package = Package(
             dependencies: [
                 "TimelapserCore", "Database", "DataDirectory", "Imaging", "Events", "ThumbnailJobs", "Catalog",
                 "CameraCapture", "Maintenance", "ImageServing", "Videos", "HTTPAPI", "Benchmarks", "Notifications", "StoragePlanning", "Access",
-                "Backup",
+                "Backup", "TimelapseExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -8,6 +8,7 @@ import Maintenance
 import NIOCore
 import Access
 import Notifications
+import TimelapseExport
 import StoragePlanning
 import ThumbnailJobs
 import TimelapserCore
@@ -40,6 +41,8 @@ public struct APIServices: Sendable {
     public var access: AccessService
     public var audit: AuditLog
     public var shares: ShareLinks
+    /// Timelapses as ZIP archives (`GET /api/timelapses/{id}/export`).
+    public var exporter: TimelapseExporter
     /// Shown by health when the server is open to the network (``AuthWarning``).
     public var authWarning: String?
     /// Reverse proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` are believed (IP addresses or CIDR ranges; ``ClientAddress``).
@@ -60,7 +63,8 @@ public struct APIServices: Sendable {
                 resolver: ImageVariantResolver, maintenance: ThumbnailMaintenance, videos: VideoService,
                 cameraTester: CameraTester, layout: DataLayout,
                 apiToken: String?, webhooks: WebhookService, storage: StorageService, retention: RetentionService,
-                authMode: AuthMode, access: AccessService, audit: AuditLog, shares: ShareLinks) {
+                authMode: AuthMode, access: AccessService, audit: AuditLog, shares: ShareLinks, exporter: TimelapseExporter) {
+        self.exporter = exporter
         self.shares = shares
         self.authMode = authMode
         self.access = access

@@ -23,7 +23,7 @@ enum OpenAPIDocument {
     /// Every documented operation; each capability keeps its own list in its own file.
     static var operations: [APIOperation] {
         coreOperations + servingOperations + maintenanceOperations + videoOperations + cameraOperationsOperations
-            + outageOperations + webhookOperations + storageOperations + accessOperations + shareOperations
+            + outageOperations + webhookOperations + storageOperations + accessOperations + shareOperations + exportOperations
     }
 
     static let coreOperations: [APIOperation] = [

@@ -32,6 +32,7 @@ func buildRouter(_ services: APIServices, table: AccessTable) -> Router<AppReque
     AuthController(services: services).addRoutes(to: api)
     UserController(services: services).addRoutes(to: api)
     ShareController(services: services).addRoutes(to: api)
+    ExportController(services: services).addRoutes(to: api)
     OpenAPIController().addRoutes(to: api)
     DashboardController(assets: DashboardAssets()).addRoutes(to: root)
     MetricsController(services: services).addRoutes(to: root)

@@ -60,8 +60,12 @@ public final class VariantHandoff: Sendable {
     }
 
     private let entries = Mutex<[String: Entry]>([:])
+    /// False where no thumbnail worker runs in the process (an import): captures then prepare nothing.
+    public let isEnabled: Bool
 
-    public init() {}
+    public init(enabled: Bool = true) {
+        isEnabled = enabled
+    }
 
     /// Variants being made in the background, not yet offered to a job.
     public struct Started: Sendable {

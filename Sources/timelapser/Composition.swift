@@ -15,6 +15,7 @@ import Maintenance
 import Notifications
 import ServiceLifecycle
 import StoragePlanning
+import TimelapseExport
 import ThumbnailJobs
 import TimelapserCore
 import Videos
@@ -67,7 +68,8 @@ struct Composition: Sendable {
         let queue = ThumbnailJobQueue(database: database, wake: WakeSignal(), leaseDuration: .seconds(configuration.jobLeaseSeconds))
         let budget = DecodeMemoryBudget(capacity: configuration.decodeMemoryBytes)
         // Variants a capture makes from its corruption check's decode reach this process's worker through it.
-        let handoff = VariantHandoff()
+        // Only a server has a worker in the process to take them: a tool (an import) decodes once, as before.
+        let handoff = VariantHandoff(enabled: role == .server)
         let thumbnails = ThumbnailService(database: database, layout: layout, budget: budget, handoff: handoff)
         let disk = DiskGuard(layout: layout, settings: settings, events: events, wake: queue.wake, logger: logger)
         let ingest = FrameIngest(database: database, layout: layout, settings: settings, queue: queue, events: events,
@@ -95,7 +97,8 @@ struct Composition: Sendable {
             cameraTester: CameraTester(database: database, ingest: ingest), layout: layout, apiToken: configuration.apiToken, webhooks: webhooks,
             storage: StorageService(database: database, layout: layout, settings: settings), retention: retention,
             authMode: configuration.effectiveAuthMode, access: AccessService(database: database, logger: logger),
-            audit: AuditLog(database: database, logger: logger), shares: ShareLinks(database: database))
+            audit: AuditLog(database: database, logger: logger), shares: ShareLinks(database: database),
+            exporter: TimelapseExporter(database: database, layout: layout))
         apiServices.version = BuildInfo.version
         apiServices.build = BuildInfo.build
         apiServices.authWarning = AuthWarning.text(mode: configuration.effectiveAuthMode, host: configuration.host)

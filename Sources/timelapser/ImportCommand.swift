@@ -7,24 +7,25 @@ import Foundation
 import Logging
 import TimelapserCore
 
-/// `timelapser import --camera ID DIR`: ingests a folder of existing frames through the same code as captures
-/// (corruption detection, reference names, image rows, thumbnail jobs). Frames are taken in modification-time
-/// order and dated by it.
+/// `timelapser import --camera ID DIR|FILE.zip`: ingests existing frames through the same code as captures
+/// (corruption detection, reference names, image rows, thumbnail jobs). A folder's frames are taken in
+/// modification-time order and dated by it; a ZIP made by `timelapser export` (or the export route) is dated by its
+/// `index.csv`, so an export imported again has the same frames at the same instants.
 struct ImportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Ingest existing frames from a folder.")
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Ingest existing frames from a folder or an export's ZIP.")
 
     @OptionGroup var options: StorageOptions
     @Option(help: "Camera id.") var camera: Int64
     @Flag(name: .customLong("start-timelapse"), help: "Start a timelapse (dated by the oldest frame) when the camera has none running.")
     var startTimelapse = false
     @Flag(help: "Print a JSON summary instead of text.") var json = false
-    @Argument(help: "Folder of JPEG frames.") var directory: String
+    @Argument(help: "Folder of JPEG frames, or a ZIP written by timelapser export.") var directory: String
 
     func run() async throws {
         let configuration = try options.resolved()
         var logger = Logger(label: "timelapser-import")
         logger.logLevel = .error
-        let files = try Self.frames(in: directory)
+        let files = try ImportSource.frames(at: directory)
         let composition = try await Composition.make(configuration, logger: logger, role: .tool)
         let summary = try await composition.database.withRunningClient {
             let services = composition.apiServices
@@ -36,7 +37,7 @@ struct ImportCommand: AsyncParsableCommand {
             let progress = ProgressBar(quiet: json)
             for (index, file) in files.enumerated() {
                 do {
-                    let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file.path)))
+                    let bytes = try file.bytes()
                     _ = try await composition.ingest.ingest(cameraId: camera, bytes: bytes, capturedAt: file.modified)
                     summary.imported += 1
                 } catch CatalogError.duplicateFrame {
@@ -70,14 +71,4 @@ struct ImportCommand: AsyncParsableCommand {
         var rejected: [String: Int] = [:]
     }
 
-    static func frames(in directory: String) throws -> [(path: String, modified: Date)] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        return names.filter { $0.lowercased().hasSuffix(".jpg") || $0.lowercased().hasSuffix(".jpeg") }.compactMap { name in
-            let path = directory + "/" + name
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                  attributes[.type] as? FileAttributeType == .typeRegular,
-                  let modified = attributes[.modificationDate] as? Date else { return nil }
-            return (path, modified)
-        }.sorted { ($0.modified, $0.path) < ($1.modified, $1.path) }
-    }
 }

@@ -8,7 +8,7 @@ struct Timelapser: AsyncParsableCommand {
         abstract: "Self-hosted timelapse server with background thumbnails.",
         version: BuildInfo.description,
         subcommands: [ServeCommand.self, WorkerCommand.self, ThumbnailsCommand.self, ImportCommand.self, UsersCommand.self,
-                      MigrateCommand.self, BackupCommand.self, RestoreCommand.self, BenchCommand.self],
+                      MigrateCommand.self, BackupCommand.self, RestoreCommand.self, ExportCommand.self, BenchCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -34,22 +34,28 @@ struct ServingFastPathTests {
             defer { events.close() }
             let (_, id, image) = try await Serving.capturedImage(client, events: events)
             for uri in ["/api/images/\(id)/thumbnail", "/api/images/\(id)/small", "/api/images/\(id)/thumbnail?v=1"] {
-                let routed = try await Serving.get(client, uri)
-                let before = try await Self.fastResponses(client)
-                let fast = try await Serving.get(client, uri)
-                let fastHead = try await Serving.get(client, uri, method: .head)
-                let etag = try #require(routed.headers[.eTag])
-                let fast304 = try await Serving.get(client, uri, headers: [.ifNoneMatch: etag])
-                #expect(try await Self.fastResponses(client) == before + 3, "\(uri) was not answered by the fast path")
-                #expect(fast.status == .ok && fastHead.status == .ok && fast304.status == .notModified)
-                for name in Self.compared {
-                    #expect(fast.headers[name] == routed.headers[name], "\(uri) \(name)")
-                    #expect(fastHead.headers[name] == routed.headers[name], "\(uri) HEAD \(name)")
+                // A resolution is trusted for 5 s: on a loaded machine a round may straddle its expiry, so the fast
+                // path must answer all three of some round (and every round's answers must equal the routed one).
+                var answeredFast = false
+                for _ in 0..<5 where !answeredFast {
+                    let routed = try await Serving.get(client, uri)
+                    let before = try await Self.fastResponses(client)
+                    let fast = try await Serving.get(client, uri)
+                    let fastHead = try await Serving.get(client, uri, method: .head)
+                    let etag = try #require(routed.headers[.eTag])
+                    let fast304 = try await Serving.get(client, uri, headers: [.ifNoneMatch: etag])
+                    answeredFast = try await Self.fastResponses(client) == before + 3
+                    #expect(fast.status == .ok && fastHead.status == .ok && fast304.status == .notModified)
+                    for name in Self.compared {
+                        #expect(fast.headers[name] == routed.headers[name], "\(uri) \(name)")
+                        #expect(fastHead.headers[name] == routed.headers[name], "\(uri) HEAD \(name)")
+                    }
+                    #expect(fast.headers[.date] != nil)
+                    #expect(Serving.bytes(fast) == Serving.bytes(routed))
+                    #expect(fastHead.body.readableBytes == 0 && fast304.body.readableBytes == 0)
+                    #expect(fast304.headers[.eTag] == etag)
                 }
-                #expect(fast.headers[.date] != nil)
-                #expect(Serving.bytes(fast) == Serving.bytes(routed))
-                #expect(fastHead.body.readableBytes == 0 && fast304.body.readableBytes == 0)
-                #expect(fast304.headers[.eTag] == etag)
+                #expect(answeredFast, "\(uri) was not answered by the fast path")
             }
             let thumbnail = try await Serving.get(client, "/api/images/\(id)/thumbnail")
             #expect(Serving.bytes(thumbnail) == (try Serving.file(fixture, image["thumbnail_path"])))
@@ -139,11 +145,14 @@ struct ServingFastPathTests {
             #expect(bytes <= budget, "\(bytes) bytes kept over a budget of \(budget)")
             #expect(files >= 16 && files < 24, "\(files) files kept")
             // The newest is kept (a fast 200), the oldest left (the router answers and keeps it again).
+            // (Asked twice: the first re-resolves if the 5 s resolution has expired on a loaded machine.)
+            _ = try await Serving.get(client, "/api/images/\(ids.last!)/thumbnail")
             let before = try await Self.fastResponses(client)
             _ = try await Serving.get(client, "/api/images/\(ids.last!)/thumbnail")
             #expect(try await Self.fastResponses(client) == before + 1)
+            let beforeOldest = try await Self.fastResponses(client)
             _ = try await Serving.get(client, "/api/images/\(ids.first!)/thumbnail")
-            #expect(try await Self.fastResponses(client) == before + 1)
+            #expect(try await Self.fastResponses(client) == beforeOldest)
             // Off: nothing kept.
             _ = try await client.execute(uri: "/api/settings", method: .patch, body: CapturePipelineTests.json(["serving_cache_bytes": 0]))
             _ = try await Serving.get(client, "/api/images/\(ids.first!)/thumbnail")
@@ -205,18 +214,25 @@ struct ServingFastPathTests {
                 let serving = try await client.execute(uri: "/api/health", method: .get).data["serving"] as? [String: Any]
                 return try #require(serving?["fast_responses"] as? Int)
             }
-            _ = try await client.execute(uri: uri, method: .get, headers: viewer)
-            let before = try await fastCount()
-            let answered = try await client.execute(uri: uri, method: .get, headers: viewer)
-            #expect(answered.status == .ok)
-            #expect(answered.headers[.cacheControl]?.hasPrefix("private") == true, "\(answered.headers)")
-            #expect(try await fastCount() == before + 1)
+            // A round may straddle the 5 s expiry of the resolution or the credential on a loaded machine: one of
+            // three must be answered fast, and every answer is private.
+            var before = 0, answeredFast = false
+            for _ in 0..<3 where !answeredFast {
+                _ = try await client.execute(uri: uri, method: .get, headers: viewer)
+                before = try await fastCount()
+                let answered = try await client.execute(uri: uri, method: .get, headers: viewer)
+                #expect(answered.status == .ok)
+                #expect(answered.headers[.cacheControl]?.hasPrefix("private") == true, "\(answered.headers)")
+                answeredFast = try await fastCount() == before + 1
+                before += answeredFast ? 1 : 0
+            }
+            #expect(answeredFast)
             let anonymous = try await client.execute(uri: uri, method: .get)
             #expect(anonymous.status == .unauthorized && anonymous.headers[.contentType] != "image/jpeg")
             let signedOut = try await client.execute(uri: "/api/auth/logout", method: .post, headers: viewer)
             #expect(signedOut.status == .noContent || signedOut.status == .ok)
             #expect(try await client.execute(uri: uri, method: .get, headers: viewer).status == .unauthorized)
-            #expect(try await fastCount() == before + 1)
+            #expect(try await fastCount() == before)
         }
     }
 }
