@@ -62,9 +62,12 @@ public final class VariantHandoff: Sendable {
     private let entries = Mutex<[String: Entry]>([:])
     /// False where no thumbnail worker runs in the process (an import): captures then prepare nothing.
     public let isEnabled: Bool
+    /// Where files written for an offer that no job takes are removed from.
+    let layoutForCleanup: DataLayout?
 
-    public init(enabled: Bool = true) {
+    public init(enabled: Bool = true, layout: DataLayout? = nil) {
         isEnabled = enabled
+        layoutForCleanup = layout
     }
 
     /// Variants being made in the background, not yet offered to a job.
@@ -125,6 +128,15 @@ public final class VariantHandoff: Sendable {
         guard let entry else { return nil }
         guard entry.request == request, entry.frameBytes == frameBytes, ContinuousClock.now - entry.at <= Self.lifetime else {
             entry.variants.cancel()
+            // The job makes its own variants under the same names; a small it will not make (latest_only on an older
+            // frame) must not stay behind as an orphan.
+            if request.small == nil, entry.request.small != nil, let layout = layoutForCleanup {
+                Task.detached {
+                    guard let prepared = try? await entry.variants.value, let small = prepared.written.small,
+                          let path = layout.absolutePath(small.path) else { return }
+                    unlink(path)
+                }
+            }
             return nil
         }
         return entry.variants

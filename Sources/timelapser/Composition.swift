@@ -69,7 +69,7 @@ struct Composition: Sendable {
         let budget = DecodeMemoryBudget(capacity: configuration.decodeMemoryBytes)
         // Variants a capture makes from its corruption check's decode reach this process's worker through it.
         // Only a server has a worker in the process to take them: a tool (an import) decodes once, as before.
-        let handoff = VariantHandoff(enabled: role == .server)
+        let handoff = VariantHandoff(enabled: role == .server, layout: layout)
         let thumbnails = ThumbnailService(database: database, layout: layout, budget: budget, handoff: handoff)
         let disk = DiskGuard(layout: layout, settings: settings, events: events, wake: queue.wake, logger: logger)
         let ingest = FrameIngest(database: database, layout: layout, settings: settings, queue: queue, events: events,

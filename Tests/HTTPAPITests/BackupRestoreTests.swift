@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Database
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -13,36 +14,33 @@ import TestSupport
 struct BackupRestoreTests {
     static func request(_ port: Int, _ method: HTTPMethod, _ path: String, json: [String: Any]? = nil,
                         jpeg: [UInt8]? = nil) async throws -> (status: Int, body: [UInt8]) {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = method
-        if let json { request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))) }
-        if let jpeg {
-            request.headers.add(name: "Content-Type", value: "image/jpeg")
-            request.body = .bytes(ByteBuffer(bytes: jpeg))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-        return (Int(response.status.code), Array(try await response.body.collect(upTo: 16 << 20).readableBytesView))
+        try await LiveHTTP.request(port, method, path, json: json, jpeg: jpeg, timeout: .seconds(60))
     }
 
-    static func data(_ body: [UInt8]) -> Any? {
-        ((try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any])?["data"]
-    }
+    static func data(_ body: [UInt8]) -> Any? { LiveHTTP.data(body) }
 
-    static func serve(_ dataDir: String, log: String) async throws -> (TimelapserProcess, Int) {
+    static func serve(_ dataDir: String, databaseURL: String?, log: String) async throws -> (TimelapserProcess, Int) {
         let port = TimelapserProcess.freePort()
-        let server = try TimelapserProcess(["serve", "--data-dir", dataDir, "--port", "\(port)"], logPath: log)
+        let server = try TimelapserProcess(["serve", "--data-dir", dataDir, "--port", "\(port)"]
+                                           + (databaseURL.map { ["--database-url", $0] } ?? []), logPath: log)
         try await waitUntil("the server to answer", timeout: .seconds(60), interval: .milliseconds(200)) {
             (try? await Self.request(port, .GET, "/api/health").status) == 200
         }
         return (server, port)
     }
 
-    @Test("backup during uploads: exactly the snapshot's frames restored, byte-identical and served; verify catches an altered frame")
-    func backupWhileUploading() async throws {
+    @Test("backup during uploads: exactly the snapshot's frames restored, byte-identical and served; verify catches an altered frame",
+          arguments: TestEngines.all)
+    func backupWhileUploading(engine: DatabaseEngine) async throws {
         let folder = TempDir()
         defer { folder.cleanup() }
-        let data = folder.path + "/data", backup = folder.path + "/backup", restored = folder.path + "/restored"
-        let (server, port) = try await Self.serve(data, log: folder.path + "/serve.log")
+        let fixture = try await TestDatabase.make(engine)
+        defer { try? FileManager.default.removeItem(atPath: fixture.dataDirectory) }
+        await fixture.database.close()
+        let data = fixture.dataDirectory, backup = folder.path + "/backup", restored = folder.path + "/restored"
+        let url = fixture.url
+        let restoredURL = engine == .postgresql ? try await TestDatabase.emptyPostgresURL() : nil
+        let (server, port) = try await Self.serve(data, databaseURL: url, log: folder.path + "/serve.log")
         defer { server.signal(SIGKILL) }
         let camera = try #require((Self.data(try await Self.request(port, .POST, "/api/cameras", json: ["name": "yard"]).body) as? [String: Any])?["id"] as? Int)
         let timelapse = try #require((Self.data(try await Self.request(port, .POST, "/api/cameras/\(camera)/timelapses",
@@ -63,7 +61,7 @@ struct BackupRestoreTests {
             }
         }
         try await waitUntil("some frames before the backup", timeout: .seconds(60)) { posted.withLock { $0.count } >= 10 }
-        let made = try await CLIRun.run(["backup", "--to", backup, "--data-dir", data])
+        let made = try await CLIRun.run(["backup", "--to", backup, "--data-dir", data, "--database-url", url])
         try await waitUntil("frames after the backup", timeout: .seconds(60)) { posted.withLock { $0.count } >= 25 }
         stop.withLock { $0 = true }
         await uploads.value
@@ -79,10 +77,11 @@ struct BackupRestoreTests {
 
         let verified = try await CLIRun.run(["backup", "--verify", backup])
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
-        let restore = try await CLIRun.run(["restore", "--from", backup, "--data-dir", restored])
+        let restore = try await CLIRun.run(["restore", "--from", backup, "--data-dir", restored]
+                                           + (restoredURL.map { ["--database-url", $0] } ?? []))
         #expect(restore.status == 0, "\(restore.stderr)")
 
-        let (second, secondPort) = try await Self.serve(restored, log: folder.path + "/restored.log")
+        let (second, secondPort) = try await Self.serve(restored, databaseURL: restoredURL, log: folder.path + "/restored.log")
         defer { second.signal(SIGKILL) }
         let listed = try #require(Self.data(try await Self.request(secondPort, .GET, "/api/timelapses/\(timelapse)/images?limit=1000").body) as? [[String: Any]])
         #expect(Set(listed.compactMap { $0["id"] as? Int }) == backedUp)

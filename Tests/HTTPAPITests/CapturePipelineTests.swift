@@ -29,9 +29,11 @@ struct CapturePipelineTests {
                                         headers: [.contentType: contentType], body: ByteBuffer(bytes: bytes))
     }
 
+    /// The frames stored in a timelapse's folder. A capture in flight stages its bytes in a temp file (`.tmp.…`)
+    /// while corruption detection runs, named only once accepted: those are not frames.
     static func framesOnDisk(_ fixture: TestDatabase, camera: Int, timelapse: Int) -> [String] {
         let dir = fixture.layout.root + "/" + DataLayout.framesDirectory(cameraId: Int64(camera), timelapseId: Int64(timelapse))
-        return (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".tmp.") }
     }
 
     @Test("a good frame lands at the reference path and gets both variants, announced over SSE", arguments: TestEngines.all)

@@ -31,17 +31,8 @@ struct DecodeMemoryTests {
 
     static func request(_ port: Int, _ method: HTTPMethod, _ path: String, json: [String: Any]? = nil,
                         jpeg: [UInt8]? = nil) async throws -> (status: Int, data: [String: Any]) {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = method
-        if let json { request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))) }
-        if let jpeg {
-            request.headers.add(name: "Content-Type", value: "image/jpeg")
-            request.body = .bytes(ByteBuffer(bytes: jpeg))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(300))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
-        return (Int(response.status.code), object?["data"] as? [String: Any] ?? [:])
+        let answer = try await LiveHTTP.request(port, method, path, json: json, jpeg: jpeg)
+        return (answer.status, LiveHTTP.data(answer.body) as? [String: Any] ?? [:])
     }
 
     /// The peak resident set of a process (`VmHWM`), in bytes.

@@ -62,25 +62,12 @@ struct EventStreamHeartbeatTests {
 struct StalledEventClientTests {
     /// Connects with a tiny receive buffer, sends the request, and reads nothing until asked to.
     final class StalledClient: Sendable {
-        let descriptor: Int32
+        let connection: RawHTTPConnection
+        var descriptor: Int32 { connection.descriptor }
 
         init(port: Int) throws {
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            self.descriptor = descriptor
-            var small: Int32 = 4096
-            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-            var timeout = timeval(tv_sec: 1, tv_usec: 0)
-            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else { throw TestSetupError("cannot connect") }
-            let request = Array("GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-            guard send(descriptor, request, request.count, 0) == request.count else { throw TestSetupError("cannot send") }
+            connection = try RawHTTPConnection(port: port, receiveBuffer: 4096)
+            try connection.send("GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         }
 
         /// Reads until `marker` has arrived (the response's start); false after `timeout`.
@@ -114,8 +101,6 @@ struct StalledEventClientTests {
             }
             return (total, false)
         }
-
-        deinit { close(descriptor) }
     }
 
     @Test("events pile up for a client that never reads only up to its buffer; then its stream ends")

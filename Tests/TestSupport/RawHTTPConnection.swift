@@ -9,12 +9,16 @@ import Darwin
 /// A bare TCP connection to a loopback server, for what an HTTP client library hides: several requests written at
 /// once (pipelining) and the exact bytes that come back.
 public final class RawHTTPConnection: Sendable {
-    let descriptor: Int32
+    public let descriptor: Int32
 
-    public init(port: Int) throws {
+    /// `receiveBuffer`: a small one makes a client that reads slowly look stalled to the server sooner.
+    public init(port: Int, receiveBuffer: Int32? = nil) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw TestSetupError("cannot make a socket") }
         self.descriptor = descriptor
+        if var size = receiveBuffer {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var timeout = timeval(tv_sec: 1, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()

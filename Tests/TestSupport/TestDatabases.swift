@@ -59,6 +59,16 @@ public struct TestDatabase: Sendable {
         await database.close()
     }
 
+    /// The URL of a new, empty database on the shared cluster (a restore's target).
+    public static func emptyPostgresURL() async throws -> String {
+        guard let base = ProcessInfo.processInfo.environment["TIMELAPSER_TEST_POSTGRES_URL"] else {
+            throw TestSetupError("PostgreSQL required: set TIMELAPSER_TEST_POSTGRES_URL (make test does)")
+        }
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return try await createDatabase(base: base, logger: logger)
+    }
+
     /// A new database per test on the shared cluster, so tests never see each other's rows.
     static func createDatabase(base: String, logger: Logger) async throws -> String {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
