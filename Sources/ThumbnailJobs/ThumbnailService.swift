@@ -155,9 +155,7 @@ public struct ThumbnailService: Sendable {
         } catch let error as ImagingError {
             throw GenerationError.badFrame(error)
         }
-        // The writes wait on the disk (a sync and a directory sync per file): on the write pool, so the worker's
-        // threads go straight on to the next job's pixels instead of idling a core through each sync.
-        return try await DurableWrites.pool.runIfActive { [layout] in
+        return try await pool.runIfActive { [layout] in
             try Self.write(variants, framePath: image.filePath, layout: layout, owner: owner)
         }
     }

@@ -41,11 +41,15 @@ public final class ChildProcess: Sendable {
     }
 
     deinit {
-        // Never leave a zombie: a child still running is killed and reaped.
+        // Never leave a zombie: a child still running is killed and reaped, on a thread of its own (a killed child can
+        // take a while to go, and no task thread may wait for it).
         if exitStatus.withLock({ $0 }) == nil {
+            let pid = pid
             kill(pid, SIGKILL)
-            var status: Int32 = 0
-            _ = waitpid(pid, &status, 0)
+            Thread.detachNewThread {
+                var status: Int32 = 0
+                _ = waitpid(pid, &status, 0)
+            }
         }
     }
 
