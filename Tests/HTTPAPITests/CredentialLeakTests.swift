@@ -16,7 +16,8 @@ struct CredentialLeakTests {
         defer { listener.close() }
         let secret = "S3cr3t-pw"
         let url = "rtsp://viewer:\(secret)@127.0.0.1:\(listener.port)/stream"
-        let grab = Task { try await FrameGrabber().grab(url, limit: 1 << 20, timeout: .seconds(8)) }
+        // A long grab timeout: on a loaded machine ffmpeg can take seconds to start, and the test cancels the grab itself.
+        let grab = Task { try await FrameGrabber().grab(url, limit: 1 << 20, timeout: .seconds(30)) }
         var seen: [String] = []
         try await waitUntil("an ffmpeg child grabbing from the camera") {
             seen = ChildProcesses.ffmpeg(port: listener.port).first.map(ChildProcesses.arguments) ?? []
