@@ -183,23 +183,12 @@ enum VideoTestSupport {
         let scratch = TempDir()
         defer { scratch.cleanup() }
         let outPath = scratch.path + "/stdout", errPath = scratch.path + "/stderr"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer { try? out.close(); try? err.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [name] + arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.launchSerialized() } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
+        // posix_spawn and a polled exit (ChildProcess): Foundation's termination handler was once never called under a
+        // full run, and its continuation then held the whole suite.
+        let process = try ChildProcess(executable: "/usr/bin/env", arguments: [name] + arguments, stdoutPath: outPath, stderrPath: errPath)
+        guard let status = await process.waitForExit(timeout: .seconds(300)) else {
+            process.signal(SIGKILL)
+            throw TestSetupError("\(name) did not exit within 300 s")
         }
         return ToolResult(status: status, stdout: (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data(),
                           stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
