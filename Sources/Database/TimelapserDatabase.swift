@@ -216,55 +216,43 @@ extension DatabaseError {
 }
 
 /// A FIFO pool of connections; a caller waits for one to be free.
-///
-/// A lock, not an actor: taking a free connection and giving it back cost no hop between executors (two per
-/// statement on the queue's hot paths, where they were a fifth of the time).
 final class ConnectionPool<Connection: Sendable>: Sendable {
-    private struct State {
-        var idle: [Connection]
-        var waiters: [CheckedContinuation<Connection, Never>] = []
-    }
-
-    private let state: Mutex<State>
+    private let state: PoolState
 
     init(_ connections: [Connection]) {
-        state = Mutex(State(idle: connections))
+        state = PoolState(connections)
     }
 
     func with<R: Sendable>(_ body: (Connection) async throws -> R) async throws -> R {
-        let connection = await acquire()
+        let connection = await state.acquire()
         do {
             let result = try await body(connection)
-            release(connection)
+            await state.release(connection)
             return result
         } catch {
-            release(connection)
+            await state.release(connection)
             throw DatabaseError.translating(error)
         }
     }
 
-    private func acquire() async -> Connection {
-        if let connection = state.withLock({ $0.idle.popLast() }) { return connection }
-        return await withCheckedContinuation { continuation in
-            // Checked again under the lock: a release between the two looks must not leave this waiter behind.
-            let ready: Connection? = state.withLock { state in
-                if let connection = state.idle.popLast() { return connection }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
-    }
+    private actor PoolState {
+        private var idle: [Connection]
+        private var waiters: [CheckedContinuation<Connection, Never>] = []
 
-    private func release(_ connection: Connection) {
-        let waiter: CheckedContinuation<Connection, Never>? = state.withLock { state in
-            guard !state.waiters.isEmpty else {
-                state.idle.append(connection)
-                return nil
-            }
-            return state.waiters.removeFirst()
+        init(_ connections: [Connection]) { idle = connections }
+
+        func acquire() async -> Connection {
+            if let connection = idle.popLast() { return connection }
+            return await withCheckedContinuation { waiters.append($0) }
         }
-        waiter?.resume(returning: connection)
+
+        func release(_ connection: Connection) {
+            if waiters.isEmpty {
+                idle.append(connection)
+            } else {
+                waiters.removeFirst().resume(returning: connection)
+            }
+        }
     }
 }
 
