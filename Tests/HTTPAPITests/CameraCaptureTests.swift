@@ -164,8 +164,9 @@ struct CameraCaptureTests {
             try await waitUntil("an ffmpeg grab is running") { !ChildProcesses.ffmpeg(port: silent.port).isEmpty }
             stopping.withLock { $0 = clock.now }
         }
-        // The grab's own timeout is 10 s: returning sooner means shutdown killed it.
-        #expect(clock.now - stopping.withLock { $0 } < .seconds(30), "shutdown does not wait for the grab to finish")
+        // The property is that shutdown kills the grab (no ffmpeg child outlives the server, below); the bound only
+        // catches a shutdown that waits without end (a loaded machine took 38 s for the whole server's graceful stop).
+        #expect(clock.now - stopping.withLock { $0 } < .seconds(120), "shutdown does not wait for the grab without end")
         #expect(ChildProcesses.ffmpeg(port: silent.port).isEmpty)
     }
 
