@@ -120,8 +120,11 @@ struct AccessMiddleware: RouterMiddleware {
         return request.method.isSafe ? principal.mayRead : principal.mayWrite
     }
 
-    static func bearer(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
+    static func bearer(_ request: Request) -> String? { bearer(request.head) }
+
+    /// The token of `Authorization: Bearer …` (also read by the fast image path, before the router).
+    static func bearer(_ head: HTTPRequest) -> String? {
+        guard let header = head.headerFields[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
         let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
         return token.isEmpty ? nil : token
     }

@@ -20,7 +20,8 @@ struct ExportController {
         guard let variant = ExportVariant(rawValue: text) else {
             throw APIError.badRequest("variant must be full or small", field: "variant")
         }
-        let from = try Self.date(request, "from"), to = try Self.date(request, "to")
+        let from = try RequestInput.date(request.uri.queryParameters.get("from").map { String($0) }, field: "from")
+        let to = try RequestInput.date(request.uri.queryParameters.get("to").map { String($0) }, field: "to")
         let exporter = services.exporter
         var headers = HTTPFields()
         headers[.contentType] = "application/zip"
@@ -33,12 +34,6 @@ struct ExportController {
             }
             try await writer.finish(nil)
         })
-    }
-
-    static func date(_ request: Request, _ name: String) throws -> Date? {
-        guard let text = request.uri.queryParameters.get(name) else { return nil }
-        guard let date = JSONDate.parse(String(text)) else { throw APIError.badRequest("\(name) must be an ISO 8601 date-time", field: name) }
-        return date
     }
 }
 

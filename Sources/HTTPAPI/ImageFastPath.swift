@@ -40,7 +40,7 @@ struct ImageFastPath: Sendable {
               request.headerFields[.range] == nil, Self.keepsAlive(request)
         else { return nil }
         if authMode == .users {
-            guard access.recentPrincipal(sessionCookie: Self.sessionCookie(request), bearer: Self.bearer(request))?.mayRead == true
+            guard access.recentPrincipal(sessionCookie: Self.sessionCookie(request), bearer: AccessMiddleware.bearer(request))?.mayRead == true
             else { return nil }
         }
         guard let entry = entry(for: target) else { return nil }
@@ -106,12 +106,6 @@ struct ImageFastPath: Sendable {
             }
         }
         return nil
-    }
-
-    static func bearer(_ request: HTTPRequest) -> String? {
-        guard let header = request.headerFields[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
-        let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
     }
 }
 
