@@ -67,6 +67,21 @@ public struct TimelapseService: Sendable {
         }
     }
 
+    /// Every frame of a timelapse (id and capture time, in capture order), its camera's capture interval and the
+    /// camera's outages over the frames' span (to now while running).
+    public func timeline(_ id: Int64) async throws -> TimelapseTimeline {
+        try await database.read { db in
+            guard let timelapse = try await TimelapseStore.fetchOne(db, id: id) else { throw CatalogError.timelapseNotFound(id) }
+            let moments = try await ImageStore.moments(db, timelapseId: id)
+            let camera = try await CameraStore.fetchOne(db, id: timelapse.cameraId)
+            let from = min(timelapse.startedAt, moments.first?.capturedAt ?? timelapse.startedAt)
+            let to = max(timelapse.completedAt ?? Date(), moments.last?.capturedAt ?? from)
+            let outages = try await OutageStore.overlapping(db, cameraId: timelapse.cameraId, from: from, to: to)
+            return TimelapseTimeline(timelapse: timelapse, captureIntervalSeconds: camera?.captureIntervalSeconds,
+                                     moments: moments, outages: outages.reversed())
+        }
+    }
+
     /// Completes a running timelapse; purges its smalls when `purge_smalls_on_completion` is on.
     public func complete(_ id: Int64) async throws -> TimelapseRecord {
         let completed = try await database.transaction { db in
@@ -98,4 +113,13 @@ public struct TimelapseService: Sendable {
         return DeletionSummary(timelapses: 1, images: timelapse.imageCount,
                                thumbnails: timelapse.thumbnailCount, smalls: timelapse.smallCount)
     }
+}
+
+/// A timelapse's every frame at a glance: ``TimelapseService/timeline(_:)``.
+public struct TimelapseTimeline: Sendable {
+    public let timelapse: TimelapseRecord
+    public let captureIntervalSeconds: Int?
+    public let moments: [FrameMoment]
+    /// Oldest first.
+    public let outages: [OutageRecord]
 }

@@ -26,6 +26,6 @@ public struct DashboardAssets: Sendable {
 
     static let contentTypes = [
         "html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8",
-        "svg": "image/svg+xml", "ico": "image/x-icon", "png": "image/png",
+        "svg": "image/svg+xml", "ico": "image/x-icon", "png": "image/png", "webmanifest": "application/manifest+json",
     ]
 }

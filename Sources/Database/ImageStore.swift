@@ -63,6 +63,13 @@ public enum ImageStore {
             """).all(decoding: ImageRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
+    /// Every frame of a timelapse as (id, capture time), in capture order: the dashboard's scrubber and grid.
+    public static func moments(_ db: DatabaseConnection, timelapseId: Int64) async throws -> [FrameMoment] {
+        try await db.raw("""
+            SELECT id, captured_at FROM images WHERE timelapse_id = \(bind: timelapseId) ORDER BY captured_at, id
+            """).all(decoding: FrameMoment.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
     /// All frames of a timelapse (for deletion and maintenance), or of every timelapse when nil.
     public static func fetchAll(_ db: DatabaseConnection, timelapseId: Int64?) async throws -> [ImageRecord] {
         if let timelapseId {
@@ -136,10 +143,12 @@ public enum ImageStore {
 
     /// Several variant changes of one image in one read and two writes (the worker's commit of a job):
     /// each column set (generation bumped) or cleared, the timelapse's counts and bytes adjusted by the net change;
-    /// `meanLuma`, measured from the new thumbnail, is stored with them (video deflicker plans with it).
+    /// `meanLuma` and `thumbhash`, measured from the new thumbnail, are stored with them (video deflicker plans with
+    /// the first, the dashboard paints the second while the thumbnail loads).
     @discardableResult
     public static func applyVariants(
-        _ db: DatabaseConnection, imageId: Int64, _ changes: [(kind: VariantKind, new: StoredVariant?)], meanLuma: Double? = nil
+        _ db: DatabaseConnection, imageId: Int64, _ changes: [(kind: VariantKind, new: StoredVariant?)], meanLuma: Double? = nil,
+        thumbhash: String? = nil
     ) async throws -> ImageRecord? {
         guard let before = try await fetchOne(db, id: imageId) else { return nil }
         var assignments: [SQLQueryString] = []
@@ -162,6 +171,7 @@ public enum ImageStore {
             }
         }
         if let meanLuma { assignments.append("mean_luma = \(bind: meanLuma)") }
+        if let thumbhash { assignments.append("thumbhash = \(bind: thumbhash)") }
         guard !assignments.isEmpty else { return before }
         let updated = try await db.raw("""
             UPDATE images SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: imageId) RETURNING *

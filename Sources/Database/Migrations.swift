@@ -9,7 +9,8 @@ struct Migration: Sendable {
 }
 
 enum Schema {
-    static let migrations: [Migration] = [initial, maintenanceIndexes, notificationOutbox, videos, cameraOperations, storagePlanning, access]
+    static let migrations: [Migration] = [initial, maintenanceIndexes, notificationOutbox, videos, cameraOperations, storagePlanning, access,
+                                              placeholders]
 
     static let initial = Migration(id: "0001_initial", statements: [
         """
@@ -358,5 +359,13 @@ extension Schema {
         )
         """,
         "CREATE INDEX idx_audit_log_at ON audit_log(at)",
+    ])
+}
+
+extension Schema {
+    /// Each image's ThumbHash (base64), measured from its thumbnail's pixels when the thumbnail is made; older frames
+    /// get theirs from a regeneration.
+    static let placeholders = Migration(id: "0008_placeholders", statements: [
+        "ALTER TABLE images ADD COLUMN thumbhash TEXT",
     ])
 }

@@ -68,6 +68,14 @@ public struct ImageRecord: Codable, Sendable, Equatable {
     public var thumbnailGeneration: Int
     public var smallGeneration: Int
     public var createdAt: Date
+    /// Standard base64 of the thumbnail's ThumbHash; nil until a thumbnail was made since placeholders existed.
+    public var thumbhash: String?
+}
+
+/// A frame's id and capture time: what a timeline of every frame needs.
+public struct FrameMoment: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var capturedAt: Date
 }
 
 /// A row of `thumbnail_generation_jobs`.

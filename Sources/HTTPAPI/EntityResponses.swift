@@ -108,9 +108,12 @@ struct ImageResponse: Encodable {
     @AlwaysPresent var smallPath: String?
     @AlwaysPresent var thumbnailSize: Int64?
     @AlwaysPresent var smallSize: Int64?
+    /// Standard base64 of the thumbnail's ThumbHash, or null.
+    @AlwaysPresent var thumbhash: String?
     var urls: ImageURLs
 
     init(_ i: ImageRecord) {
+        thumbhash = i.thumbhash
         id = i.id
         timelapseId = i.timelapseId
         cameraId = i.cameraId

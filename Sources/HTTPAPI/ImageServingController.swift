@@ -190,9 +190,12 @@ struct BatchItem: Encodable {
     var url: String
     /// Base64 of the served bytes, with `inline=true`.
     var data: String?
+    /// Standard base64 of the image's ThumbHash, or null.
+    @AlwaysPresent var thumbhash: String?
 
     init(_ image: ResolvedImage, data: ByteBuffer?) {
         imageId = image.imageId
+        thumbhash = image.thumbhash
         variant = image.served
         etag = image.etag
         url = Self.url(image)
@@ -219,6 +222,8 @@ struct LatestImageResponse: Encodable {
     @AlwaysPresent var capturedAt: Date?
     @AlwaysPresent var image: ImageResponse?
     @AlwaysPresent var urls: ImageURLs?
+    /// The image's ThumbHash (as in `image`), for painting before the latest image loads.
+    @AlwaysPresent var thumbhash: String?
     var latestUrls: [String: String]
 
     init(cameraId: Int64, image: ImageRecord?) {
@@ -236,6 +241,7 @@ struct LatestImageResponse: Encodable {
         capturedAt = image?.capturedAt
         self.image = image.map(ImageResponse.init)
         urls = image.map(ImageURLs.init)
+        thumbhash = image?.thumbhash
         latestUrls = latest
     }
 }

@@ -60,6 +60,8 @@ enum OpenAPIDocument {
         APIOperation(method: "get", path: "/api/timelapses/{id}/images", summary: "A page of a timelapse's frames", tag: "timelapses",
                      responses: [200: "Array of images", 404: "Unknown timelapse"],
                      query: [("limit", "integer", "1-1000, default 100"), ("offset", "integer", "default 0")]),
+        APIOperation(method: "get", path: "/api/timelapses/{id}/timeline", summary: "Every frame's id and capture time, for scrubbers and grids", tag: "timelapses",
+                     responses: [200: "{timelapse_id, count, capture_interval_seconds, image_ids: [..], captured_at: [unix seconds, capture order], outages: [outage]}", 404: "Unknown timelapse"]),
         APIOperation(method: "post", path: "/api/timelapses/{id}/complete", summary: "Complete a running timelapse", tag: "timelapses",
                      responses: [200: "The completed timelapse", 404: "Unknown timelapse", 409: "Not running"]),
         APIOperation(method: "delete", path: "/api/timelapses/{id}", summary: "Delete a timelapse with its images and files", tag: "timelapses",

@@ -1,3 +1,4 @@
+import Catalog
 import Events
 import Hummingbird
 import TimelapserCore
@@ -10,6 +11,7 @@ struct TimelapseController {
         routes.get("timelapses", .viewer, use: list)
         routes.get("timelapses/:id", .viewer, use: get)
         routes.get("timelapses/:id/images", .viewer, use: images)
+        routes.get("timelapses/:id/timeline", .viewer, use: timeline)
         routes.post("timelapses/:id/complete", .operator, use: complete)
         routes.delete("timelapses/:id", .operator, use: delete)
     }
@@ -31,6 +33,11 @@ struct TimelapseController {
         return JSONResponse.ok(try await services.timelapses.images(id, limit: limit, offset: offset).map(ImageResponse.init))
     }
 
+    @Sendable func timeline(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try RequestInput.id(context, entity: "Timelapse")
+        return JSONResponse.ok(TimelineResponse(try await services.timelapses.timeline(id)))
+    }
+
     @Sendable func complete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Timelapse")
         return JSONResponse.ok(TimelapseResponse(try await services.timelapses.complete(id)))
@@ -39,5 +46,26 @@ struct TimelapseController {
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try RequestInput.id(context, entity: "Timelapse")
         return JSONResponse.ok(DeletionResponse(try await services.timelapses.delete(id)))
+    }
+}
+
+/// `GET /api/timelapses/{id}/timeline`: every frame's id and capture time as two parallel arrays (compact for 100k
+/// frames), the camera's interval and the outages over the span.
+struct TimelineResponse: Encodable {
+    var timelapseId: Int64
+    var count: Int
+    @AlwaysPresent var captureIntervalSeconds: Int?
+    var imageIds: [Int64]
+    /// Unix seconds, in capture order.
+    var capturedAt: [Int64]
+    var outages: [OutageResponse]
+
+    init(_ t: TimelapseTimeline) {
+        timelapseId = t.timelapse.id
+        count = t.moments.count
+        captureIntervalSeconds = t.captureIntervalSeconds
+        imageIds = t.moments.map(\.id)
+        capturedAt = t.moments.map { Int64($0.capturedAt.timeIntervalSince1970.rounded(.down)) }
+        outages = t.outages.map(OutageResponse.init)
     }
 }

@@ -14,6 +14,7 @@ struct CachedImage: Sendable {
     var smallPath: String?
     var thumbnailGeneration: Int
     var smallGeneration: Int
+    var thumbhash: String?
     var files: [ImageVariant: FileState] = [:]
 
     init(_ record: ImageRecord) {
@@ -26,6 +27,7 @@ struct CachedImage: Sendable {
         smallPath = record.smallPath
         thumbnailGeneration = record.thumbnailGeneration
         smallGeneration = record.smallGeneration
+        thumbhash = record.thumbhash
     }
 
     func path(of variant: ImageVariant) -> String? {
@@ -57,6 +59,7 @@ struct CachedImage: Sendable {
         }
         return ResolvedImage(imageId: id, cameraId: cameraId, timelapseId: timelapseId, capturedAt: capturedAt,
                              requested: requested, served: served, generation: generation,
-                             thumbnailGeneration: thumbnailGeneration, smallGeneration: smallGeneration, file: file)
+                             thumbnailGeneration: thumbnailGeneration, smallGeneration: smallGeneration, file: file,
+                             thumbhash: thumbhash)
     }
 }

@@ -16,6 +16,8 @@ public struct ResolvedImage: Sendable {
     public let smallGeneration: Int
     /// nil for the placeholder.
     public let file: VariantFile?
+    /// Standard base64 of the thumbnail's ThumbHash (nil before one was made).
+    public var thumbhash: String? = nil
 
     /// Something other than what was asked for answered (a larger variant or the placeholder).
     public var isFallback: Bool { served != requested }

@@ -89,11 +89,14 @@ public struct GeneratedVariants: Sendable {
     public let small: EncodedImage?
     /// Mean luma (0–255) of the thumbnail's pixels: what video deflicker plans with, measured while they are in memory.
     public let meanLuma: Double
+    /// The thumbnail's ThumbHash (the dashboard's placeholder), from the same pixels.
+    public let thumbHash: [UInt8]
 
-    public init(thumbnail: EncodedImage, small: EncodedImage?, meanLuma: Double) {
+    public init(thumbnail: EncodedImage, small: EncodedImage?, meanLuma: Double, thumbHash: [UInt8]) {
         self.thumbnail = thumbnail
         self.small = small
         self.meanLuma = meanLuma
+        self.thumbHash = thumbHash
     }
 }
 

@@ -116,7 +116,8 @@ struct VariantPlan: Sendable {
         let first = image.resized420(width: storedWidth, height: storedHeight).oriented(orientation)
         let firstEncoded = try Codec.encode(first, quality: largest.quality)
         guard small != nil else {
-            return GeneratedVariants(thumbnail: firstEncoded, small: nil, meanLuma: VideoFrameDecoder.meanLuma(first.y))
+            return GeneratedVariants(thumbnail: firstEncoded, small: nil, meanLuma: VideoFrameDecoder.meanLuma(first.y),
+                                     thumbHash: ThumbHash.placeholder(of: first))
         }
         let t = thumbnail.fittedSize(width: first.width, height: first.height)
         var source = first
@@ -126,6 +127,6 @@ struct VariantPlan: Sendable {
         }
         let thumb = source.resized420(width: t.width, height: t.height)
         return GeneratedVariants(thumbnail: try Codec.encode(thumb, quality: thumbnail.quality), small: firstEncoded,
-                                 meanLuma: VideoFrameDecoder.meanLuma(thumb.y))
+                                 meanLuma: VideoFrameDecoder.meanLuma(thumb.y), thumbHash: ThumbHash.placeholder(of: thumb))
     }
 }

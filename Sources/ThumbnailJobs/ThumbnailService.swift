@@ -126,7 +126,8 @@ public struct ThumbnailService: Sendable {
                 changes.append((.small, nil))
                 cleared.append(path)
             }
-            let row = try await ImageStore.applyVariants(db, imageId: image.id, changes, meanLuma: written.meanLuma)
+            let row = try await ImageStore.applyVariants(db, imageId: image.id, changes, meanLuma: written.meanLuma,
+                                                         thumbhash: written.thumbhash)
             if plan.clearOtherSmalls {
                 for other in try await ImageStore.fetchWithSmalls(db, timelapseId: image.timelapseId, excluding: image.id) {
                     try await ImageStore.applyVariant(db, imageId: other.id, kind: .small, to: nil)
@@ -164,6 +165,8 @@ public struct ThumbnailService: Sendable {
         var thumbnail: StoredVariant
         var small: StoredVariant?
         var meanLuma: Double
+        /// Standard base64 of the thumbnail's ThumbHash.
+        var thumbhash: String
     }
 
     /// Blocking: one decode, both variants, in memory.
@@ -198,7 +201,7 @@ public struct ThumbnailService: Sendable {
                 small = StoredVariant(path: smallRelative, size: Int64(made.bytes.count))
             }
             return Written(thumbnail: StoredVariant(path: thumbRelative, size: Int64(variants.thumbnail.bytes.count)), small: small,
-                           meanLuma: variants.meanLuma)
+                           meanLuma: variants.meanLuma, thumbhash: Data(variants.thumbHash).base64EncodedString())
         } catch {
             throw error.isOutOfSpace ? GenerationError.diskFull(error.message) : GenerationError.writeFailed(error.message)
         }

@@ -123,7 +123,7 @@ public struct ThumbnailWorker: Service {
                 processingTimeMs: result.processingTimeMs,
                 thumbnailUrl: ImageURL.variant(imageId: image.id, .thumbnail, generation: image.thumbnailGeneration),
                 smallUrl: image.smallPath == nil ? nil : ImageURL.variant(imageId: image.id, .small, generation: image.smallGeneration),
-                sessionId: job.sessionId)))
+                sessionId: job.sessionId, thumbhash: image.thumbhash)))
         } catch {
             await recordFailure(job, error: error, settings: settings)
         }

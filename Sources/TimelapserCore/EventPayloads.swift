@@ -47,9 +47,12 @@ public struct ThumbnailJobCompleted: Codable, Sendable, Equatable {
     @AlwaysPresent public var smallUrl: String?
     /// The regeneration session the job belonged to (left out when none).
     public var sessionId: Int64?
+    /// Standard base64 of the new thumbnail's ThumbHash.
+    @AlwaysPresent public var thumbhash: String?
 
     public init(jobId: Int64, imageId: Int64, timelapseId: Int64, cameraId: Int64, processingTimeMs: Int,
-                thumbnailUrl: String, smallUrl: String?, sessionId: Int64?) {
+                thumbnailUrl: String, smallUrl: String?, sessionId: Int64?, thumbhash: String? = nil) {
+        self.thumbhash = thumbhash
         self.jobId = jobId
         self.imageId = imageId
         self.timelapseId = timelapseId
