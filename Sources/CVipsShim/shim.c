@@ -57,6 +57,16 @@ int tl_extract_bands(VipsImage *in, VipsImage **out, int first, int n)
     return vips_extract_band(in, out, first, "n", n, NULL);
 }
 
+int tl_webpsave_rgb(const void *rgb, int w, int h, int q, void **buf, size_t *len)
+{
+    VipsImage *image = vips_image_new_from_memory(rgb, (size_t) w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
+    if (!image)
+        return -1;
+    int rc = vips_webpsave_buffer(image, buf, len, "Q", q, NULL);
+    g_object_unref(image);
+    return rc;
+}
+
 int tl_image_width(const VipsImage *image) { return vips_image_get_width(image); }
 int tl_image_height(const VipsImage *image) { return vips_image_get_height(image); }
 int tl_image_bands(const VipsImage *image) { return vips_image_get_bands(image); }

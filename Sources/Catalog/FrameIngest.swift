@@ -86,9 +86,7 @@ public struct FrameIngest: Sendable {
         // The check decodes at the scale the thumbnail job needs, so the variants can be made from that decode (in
         // the background while the frame is named and committed) instead of a second one in the worker.
         let request = wantsThumbnails && handoff.isEnabled ? VariantHandoff.Request(
-            thumbnail: .thumbnail(quality: settings.thumbnailQuality),
-            small: settings.smallGenerationMode == .none ? nil : .small(quality: settings.smallQuality),
-            transform: camera.frameTransform) : nil
+            settings: settings, makeSmall: settings.smallGenerationMode != .none, transform: camera.frameTransform) : nil
         let checking = ContinuousClock.now
         let inspected: InspectedFrame
         do {

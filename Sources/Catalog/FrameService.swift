@@ -39,8 +39,8 @@ public struct FrameService: Sendable {
             let chunk = ids[start..<min(start + 500, ids.count)]
             let rows = try await database.transaction { try await ImageStore.delete($0, ids: Array(chunk)) }
             for image in rows {
-                files.removeFile(image.thumbnailPath)
-                files.removeFile(image.smallPath)
+                files.removeVariant(image.thumbnailPath)
+                files.removeVariant(image.smallPath)
                 files.removeFile(image.filePath)
                 guard announceEach else { continue }
                 await events.publish(.imageDeleted(ImageDeleted(imageId: image.id, timelapseId: image.timelapseId, cameraId: image.cameraId)))

@@ -57,6 +57,15 @@ public enum FileCheck {
             && modificationDate(info) == file.modifiedAt
     }
 
+    /// The regular, non-empty file at `path` (a companion beside an already checked variant, such as its WebP, so
+    /// inside the data directory by construction), as `lstat` sees it; nil for anything else, a symlink included.
+    public static func companion(at path: String) -> VariantFile? {
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0 else { return nil }
+        return VariantFile(path: path, size: Int64(info.st_size), modifiedAt: modificationDate(info),
+                           device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
     public static func modificationDate(_ info: stat) -> Date {
         #if canImport(Darwin)
         let time = info.st_mtimespec

@@ -15,6 +15,13 @@ public struct FileRemoval: Sendable {
         return unlink(path) == 0
     }
 
+    /// Removes a variant (thumbnail or small) by its stored path, with its WebP companion when there is one.
+    public func removeVariant(_ relative: String?) {
+        guard let relative else { return }
+        removeFile(relative)
+        removeFile(DataLayout.webpPath(forVariantPath: relative))
+    }
+
     /// Removes a folder tree under the data directory; `FileManager` deletes links, not their targets.
     public func removeTree(_ relative: String) {
         guard let path = layout.absolutePath(relative) else { return }

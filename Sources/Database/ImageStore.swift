@@ -6,6 +6,7 @@ import TimelapserCore
 extension VariantKind {
     var pathColumn: String { self == .thumbnail ? "thumbnail_path" : "small_path" }
     var sizeColumn: String { self == .thumbnail ? "thumbnail_size" : "small_size" }
+    var webpSizeColumn: String { self == .thumbnail ? "thumbnail_webp_size" : "small_webp_size" }
     var generationColumn: String { self == .thumbnail ? "thumbnail_generation" : "small_generation" }
     var countColumn: String { self == .thumbnail ? "thumbnail_count" : "small_count" }
     var bytesColumn: String { self == .thumbnail ? "thumbnail_bytes" : "small_bytes" }
@@ -15,9 +16,12 @@ extension VariantKind {
 public struct StoredVariant: Sendable, Equatable {
     public var path: String
     public var size: Int64
-    public init(path: String, size: Int64) {
+    /// The size of the WebP companion written beside it, nil when none: every write of a variant column sets it.
+    public var webpSize: Int64?
+    public init(path: String, size: Int64, webpSize: Int64? = nil) {
         self.path = path
         self.size = size
+        self.webpSize = webpSize
     }
 }
 
@@ -159,7 +163,10 @@ public enum ImageStore {
             let oldSize = oldPath == nil ? 0 : ((kind == .thumbnail ? before.thumbnailSize : before.smallSize) ?? 0)
             let countDelta = (new == nil ? 0 : 1) - (oldPath == nil ? 0 : 1)
             let bytesDelta = (new?.size ?? 0) - oldSize
-            assignments.append("\(unsafeRaw: kind.pathColumn) = \(bind: new?.path), \(unsafeRaw: kind.sizeColumn) = \(bind: new?.size)")
+            assignments.append("""
+                \(unsafeRaw: kind.pathColumn) = \(bind: new?.path), \(unsafeRaw: kind.sizeColumn) = \(bind: new?.size),
+                \(unsafeRaw: kind.webpSizeColumn) = \(bind: new?.webpSize)
+                """)
             if new != nil {
                 assignments.append("\(unsafeRaw: kind.generationColumn) = \(unsafeRaw: kind.generationColumn) + 1")
             }
@@ -198,7 +205,8 @@ extension ImageStore {
             WHERE \(unsafeRaw: kind.pathColumn) IS NOT NULL \(filter)
             """).all()
         try await db.raw("""
-            UPDATE images SET \(unsafeRaw: kind.pathColumn) = NULL, \(unsafeRaw: kind.sizeColumn) = NULL
+            UPDATE images SET \(unsafeRaw: kind.pathColumn) = NULL, \(unsafeRaw: kind.sizeColumn) = NULL,
+                \(unsafeRaw: kind.webpSizeColumn) = NULL
             WHERE \(unsafeRaw: kind.pathColumn) IS NOT NULL \(filter)
             """).run()
         let paths = try rows.map { try $0.decode(column: "path", as: String.self) }

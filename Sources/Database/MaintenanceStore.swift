@@ -11,9 +11,13 @@ public struct VariantRow: Sendable, Equatable {
     public var smallPath: String?
     public var thumbnailGeneration: Int
     public var smallGeneration: Int
+    /// Whether the row records a WebP companion beside each variant.
+    public var thumbnailWebP = false
+    public var smallWebP = false
 
     public func path(_ kind: VariantKind) -> String? { kind == .thumbnail ? thumbnailPath : smallPath }
     public func generation(_ kind: VariantKind) -> Int { kind == .thumbnail ? thumbnailGeneration : smallGeneration }
+    public func hasWebP(_ kind: VariantKind) -> Bool { kind == .thumbnail ? thumbnailWebP : smallWebP }
 }
 
 /// A row whose variant was found invalid, with the generation the check saw.
@@ -37,6 +41,10 @@ public struct VariantTotals: Sendable, Equatable {
     public var smallBytes: Int64 = 0
     /// Bytes of completed videos.
     public var videoBytes: Int64 = 0
+    /// WebP companions recorded, and their bytes (a scan of `images`: they have no aggregate columns).
+    public var webpThumbnails = 0
+    public var webpSmalls = 0
+    public var webpBytes: Int64 = 0
     public init() {}
 }
 
@@ -57,8 +65,12 @@ public struct VariantOwner: Sendable, Equatable {
     public var smallPath: String?
     /// The image has a pending or processing job: a worker may be about to write this very file.
     public var hasActiveJob: Bool
+    /// Whether the row records a WebP companion beside each variant.
+    public var thumbnailWebP = false
+    public var smallWebP = false
 
     public func path(_ kind: VariantKind) -> String? { kind == .thumbnail ? thumbnailPath : smallPath }
+    public func hasWebP(_ kind: VariantKind) -> Bool { kind == .thumbnail ? thumbnailWebP : smallWebP }
 }
 
 /// SQL of thumbnail maintenance: verification pages, guarded clears, aggregates, orphan lookups and the
@@ -68,7 +80,8 @@ public enum MaintenanceStore {
     public static func variantPage(_ db: DatabaseConnection, timelapseId: Int64?, afterId: Int64, limit: Int) async throws -> [VariantRow] {
         let filter: SQLQueryString = timelapseId.map { "AND timelapse_id = \(bind: $0)" } ?? ""
         return try await db.raw("""
-            SELECT id, timelapse_id, thumbnail_path, small_path, thumbnail_generation, small_generation FROM images
+            SELECT id, timelapse_id, thumbnail_path, small_path, thumbnail_generation, small_generation,
+                thumbnail_webp_size, small_webp_size FROM images
             WHERE id > \(bind: afterId) \(filter) ORDER BY id LIMIT \(bind: limit)
             """).all().map { row in
             VariantRow(
@@ -76,7 +89,9 @@ public enum MaintenanceStore {
                 thumbnailPath: try row.decode(column: "thumbnail_path", as: String?.self),
                 smallPath: try row.decode(column: "small_path", as: String?.self),
                 thumbnailGeneration: try row.decode(column: "thumbnail_generation", as: Int.self),
-                smallGeneration: try row.decode(column: "small_generation", as: Int.self))
+                smallGeneration: try row.decode(column: "small_generation", as: Int.self),
+                thumbnailWebP: try row.decode(column: "thumbnail_webp_size", as: Int64?.self) != nil,
+                smallWebP: try row.decode(column: "small_webp_size", as: Int64?.self) != nil)
         }
     }
 
@@ -91,13 +106,54 @@ public enum MaintenanceStore {
             let ids = chunk.map { String($0.imageId) }.joined(separator: ",")
             // The plain id list lets the primary key find the rows (a row-value IN alone scans the table).
             cleared += try await db.raw("""
-                UPDATE images SET \(unsafeRaw: kind.pathColumn) = NULL, \(unsafeRaw: kind.sizeColumn) = NULL
+                UPDATE images SET \(unsafeRaw: kind.pathColumn) = NULL, \(unsafeRaw: kind.sizeColumn) = NULL,
+                    \(unsafeRaw: kind.webpSizeColumn) = NULL
                 WHERE id IN (\(unsafeRaw: ids)) AND \(unsafeRaw: kind.pathColumn) IS NOT NULL
                   AND (id, \(unsafeRaw: kind.generationColumn)) IN (VALUES \(unsafeRaw: values))
                 RETURNING id
                 """).all().count
         }
         return cleared
+    }
+
+    /// Forgets the WebP companions of the given rows (their file is missing or invalid; the JPEG stays), guarded by the
+    /// generation seen like ``clearStale(_:kind:_:)``. Returns how many rows changed.
+    public static func clearStaleWebP(_ db: DatabaseConnection, kind: VariantKind, _ stale: [StaleVariant]) async throws -> Int {
+        var cleared = 0
+        for variant in stale {
+            cleared += try await db.raw("""
+                UPDATE images SET \(unsafeRaw: kind.webpSizeColumn) = NULL
+                WHERE id = \(bind: variant.imageId) AND \(unsafeRaw: kind.generationColumn) = \(bind: variant.generation)
+                  AND \(unsafeRaw: kind.webpSizeColumn) IS NOT NULL
+                RETURNING id
+                """).all().count
+        }
+        return cleared
+    }
+
+    /// Records found WebP companions (repair) on rows that have the JPEG variant and no companion yet. Returns the ids.
+    public static func linkWebP(_ db: DatabaseConnection, kind: VariantKind, _ links: [(imageId: Int64, size: Int64)]) async throws -> [Int64] {
+        var linked: [Int64] = []
+        for link in links {
+            linked += try await db.raw("""
+                UPDATE images SET \(unsafeRaw: kind.webpSizeColumn) = \(bind: link.size)
+                WHERE id = \(bind: link.imageId) AND \(unsafeRaw: kind.pathColumn) IS NOT NULL AND \(unsafeRaw: kind.webpSizeColumn) IS NULL
+                RETURNING id
+                """).all().map { try $0.decode(column: "id", as: Int64.self) }
+        }
+        return linked
+    }
+
+    /// WebP companions recorded (one timelapse, or all): how many of each kind and their bytes. A scan of `images`.
+    public static func webpTotals(_ db: DatabaseConnection, timelapseId: Int64? = nil) async throws -> (thumbnails: Int, smalls: Int, bytes: Int64) {
+        let filter: SQLQueryString = timelapseId.map { "WHERE timelapse_id = \(bind: $0)" } ?? ""
+        guard let row = try await db.raw("""
+            SELECT COUNT(thumbnail_webp_size) AS thumbnails, COUNT(small_webp_size) AS smalls,
+                CAST(COALESCE(SUM(thumbnail_webp_size), 0) + COALESCE(SUM(small_webp_size), 0) AS BIGINT) AS bytes
+            FROM images \(filter)
+            """).first() else { return (0, 0, 0) }
+        return (try row.decode(column: "thumbnails", as: Int.self), try row.decode(column: "smalls", as: Int.self),
+                try row.decode(column: "bytes", as: Int64.self))
     }
 
     /// Points empty variant columns at found files, set-based (one statement per 500 links): only rows whose column
@@ -158,6 +214,7 @@ public enum MaintenanceStore {
         totals.thumbnailBytes = try row.decode(column: "thumbnail_bytes", as: Int64.self)
         totals.smallBytes = try row.decode(column: "small_bytes", as: Int64.self)
         totals.videoBytes = try await VideoStore.totalBytes(db, timelapseId: timelapseId)
+        (totals.webpThumbnails, totals.webpSmalls, totals.webpBytes) = try await webpTotals(db, timelapseId: timelapseId)
         return totals
     }
 
@@ -225,13 +282,14 @@ public enum MaintenanceStore {
     /// (`idx_images_timelapse_id`).
     public static func variantReferences(
         _ db: DatabaseConnection, timelapseId: Int64, afterId: Int64, limit: Int
-    ) async throws -> [(id: Int64, framePath: String, thumbnailPath: String?, smallPath: String?)] {
+    ) async throws -> [(id: Int64, framePath: String, thumbnailPath: String?, smallPath: String?, thumbnailWebP: Bool, smallWebP: Bool)] {
         try await db.raw("""
-            SELECT id, file_path, thumbnail_path, small_path FROM images
+            SELECT id, file_path, thumbnail_path, small_path, thumbnail_webp_size, small_webp_size FROM images
             WHERE timelapse_id = \(bind: timelapseId) AND id > \(bind: afterId) ORDER BY id LIMIT \(bind: limit)
             """).all().map { row in
             (try row.decode(column: "id", as: Int64.self), try row.decode(column: "file_path", as: String.self),
-             try row.decode(column: "thumbnail_path", as: String?.self), try row.decode(column: "small_path", as: String?.self))
+             try row.decode(column: "thumbnail_path", as: String?.self), try row.decode(column: "small_path", as: String?.self),
+             try row.decode(column: "thumbnail_webp_size", as: Int64?.self) != nil, try row.decode(column: "small_webp_size", as: Int64?.self) != nil)
         }
     }
 
@@ -239,7 +297,7 @@ public enum MaintenanceStore {
     /// `(timelapse_id, file_path)`, then the one-active-job index): the last check before a file is unlinked.
     public static func variantOwner(_ db: DatabaseConnection, timelapseId: Int64, framePath: String) async throws -> VariantOwner? {
         guard let row = try await db.raw("""
-            SELECT i.id, i.thumbnail_path, i.small_path,
+            SELECT i.id, i.thumbnail_path, i.small_path, i.thumbnail_webp_size, i.small_webp_size,
                 EXISTS (SELECT 1 FROM thumbnail_generation_jobs j WHERE j.image_id = i.id AND j.status IN ('pending', 'processing')) AS active
             FROM images i WHERE i.timelapse_id = \(bind: timelapseId) AND i.file_path = \(bind: framePath)
             """).first() else { return nil }
@@ -247,7 +305,9 @@ public enum MaintenanceStore {
             imageId: try row.decode(column: "id", as: Int64.self),
             thumbnailPath: try row.decode(column: "thumbnail_path", as: String?.self),
             smallPath: try row.decode(column: "small_path", as: String?.self),
-            hasActiveJob: try row.decode(column: "active", as: Bool.self))
+            hasActiveJob: try row.decode(column: "active", as: Bool.self),
+            thumbnailWebP: try row.decode(column: "thumbnail_webp_size", as: Int64?.self) != nil,
+            smallWebP: try row.decode(column: "small_webp_size", as: Int64?.self) != nil)
     }
 
     /// How many images a selection covers.

@@ -10,7 +10,7 @@ struct Migration: Sendable {
 
 enum Schema {
     static let migrations: [Migration] = [initial, maintenanceIndexes, notificationOutbox, videos, cameraOperations, storagePlanning, access,
-                                              placeholders]
+                                              placeholders, webpVariants]
 
     static let initial = Migration(id: "0001_initial", statements: [
         """
@@ -367,5 +367,14 @@ extension Schema {
     /// get theirs from a regeneration.
     static let placeholders = Migration(id: "0008_placeholders", statements: [
         "ALTER TABLE images ADD COLUMN thumbhash TEXT",
+    ])
+}
+
+extension Schema {
+    /// WebP companions of thumbnails and smalls (`variant_formats`): their size when one is written beside the JPEG
+    /// (same name, `.webp`), NULL when none.
+    static let webpVariants = Migration(id: "0009_webp_variants", statements: [
+        "ALTER TABLE images ADD COLUMN thumbnail_webp_size BIGINT",
+        "ALTER TABLE images ADD COLUMN small_webp_size BIGINT",
     ])
 }

@@ -70,6 +70,13 @@ public struct ImageRecord: Codable, Sendable, Equatable {
     public var createdAt: Date
     /// Standard base64 of the thumbnail's ThumbHash; nil until a thumbnail was made since placeholders existed.
     public var thumbhash: String?
+    /// Bytes of the thumbnail's WebP companion (same name, `.webp`); nil when none was written.
+    public var thumbnailWebpSize: Int64?
+    /// Bytes of the small's WebP companion; nil when none was written.
+    public var smallWebpSize: Int64?
+
+    /// The WebP companion's size of a variant kind.
+    public func webpSize(_ kind: VariantKind) -> Int64? { kind == .thumbnail ? thumbnailWebpSize : smallWebpSize }
 }
 
 /// A frame's id and capture time: what a timeline of every frame needs.

@@ -110,9 +110,14 @@ struct ImageResponse: Encodable {
     @AlwaysPresent var smallSize: Int64?
     /// Standard base64 of the thumbnail's ThumbHash, or null.
     @AlwaysPresent var thumbhash: String?
+    /// Bytes of each variant's WebP companion, null when none (`variant_formats`).
+    @AlwaysPresent var thumbnailWebpSize: Int64?
+    @AlwaysPresent var smallWebpSize: Int64?
     var urls: ImageURLs
 
     init(_ i: ImageRecord) {
+        thumbnailWebpSize = i.thumbnailWebpSize
+        smallWebpSize = i.smallWebpSize
         thumbhash = i.thumbhash
         id = i.id
         timelapseId = i.timelapseId

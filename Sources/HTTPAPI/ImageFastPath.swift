@@ -44,6 +44,7 @@ struct ImageFastPath: Sendable {
             else { return nil }
         }
         guard let entry = entry(for: target) else { return nil }
+        if entry.hasWebP, VariantNegotiation.acceptsWebP(request.headerFields[.accept]) { return nil }
         guard FileCheck.isUnchanged(entry.file) else {
             // Deleted or replaced by hand: the normal route resolves again (and says so in the log).
             resolver.fileVanished(imageId: target.imageId)
@@ -84,7 +85,8 @@ struct ImageFastPath: Sendable {
         let entry = FastAnswerEntry(file: file, etag: resolved.etag, okFields: ok, notModifiedFields: fields, epoch: readAt,
                                     expires: .now + FastAnswerTable.lifetime,
                                     okCounter: ServingMetrics.counter(resolved.served, status: 200),
-                                    notModifiedCounter: ServingMetrics.counter(resolved.served, status: 304))
+                                    notModifiedCounter: ServingMetrics.counter(resolved.served, status: 304),
+                                    hasWebP: resolved.webpSize != nil)
         entries.store(entry, for: target)
         return entry
     }
@@ -198,9 +200,12 @@ final class FastAnswerEntry: Sendable {
     let expires: ContinuousClock.Instant
     let okCounter: CoreMetrics.Counter
     let notModifiedCounter: CoreMetrics.Counter
+    /// A WebP companion exists: a request that accepts WebP is the router's to negotiate.
+    let hasWebP: Bool
 
     init(file: VariantFile, etag: String, okFields: HTTPFields, notModifiedFields: HTTPFields, epoch: UInt64,
-         expires: ContinuousClock.Instant, okCounter: CoreMetrics.Counter, notModifiedCounter: CoreMetrics.Counter) {
+         expires: ContinuousClock.Instant, okCounter: CoreMetrics.Counter, notModifiedCounter: CoreMetrics.Counter, hasWebP: Bool) {
+        self.hasWebP = hasWebP
         self.file = file
         self.etag = etag
         self.okFields = okFields

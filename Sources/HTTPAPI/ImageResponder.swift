@@ -13,6 +13,7 @@ import TimelapserCore
 extension HTTPField.Name {
     static let xImageVariant = HTTPField.Name("X-Image-Variant")!
     static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+    static let vary = HTTPField.Name("Vary")!
 }
 
 /// Turns a resolved image into the HTTP answer: caching headers, 304, HEAD, single ranges and the body.
@@ -48,16 +49,27 @@ struct ImageResponder {
 
     private func response(for resolved: ResolvedImage, request: Request, head: Bool, latest: Bool) async throws -> Response {
         let version = request.uri.queryParameters.get("v")
-        let headers = Self.headers(
+        var headers = Self.headers(
             variant: resolved.served.rawValue, etag: resolved.etag,
             cacheControl: ImageCachePolicy.value(for: resolved, latest: latest, version: version),
             lastModified: resolved.file.map { HTTPDate.string($0.modifiedAt) } ?? Self.placeholderModified)
-        guard let file = resolved.file else {
+        guard var chosen = resolved.file else {
             return try await Self.placeholderResponse(headers: headers, request: request, head: head)
         }
         // A cached resolution may name a file deleted or replaced by hand since: one `lstat` before any answer, 304
         // included, so nothing the disk no longer has is confirmed.
-        guard FileCheck.isUnchanged(file) else { throw VariantFileChanged() }
+        guard FileCheck.isUnchanged(chosen) else { throw VariantFileChanged() }
+        // The WebP companion for a client that takes it (and while WebP is on); a companion gone missing falls back to
+        // the JPEG, which is always there.
+        if resolved.webpSize != nil, VariantNegotiation.acceptsWebP(request.headers[.accept]),
+           try await settings.current().writesWebP,
+           let webp = FileCheck.companion(at: DataLayout.webpPath(forVariantPath: chosen.path)) {
+            chosen = webp
+            headers[.contentType] = "image/webp"
+            headers[.eTag] = resolved.webpETag
+            headers[.lastModified] = HTTPDate.string(webp.modifiedAt)
+        }
+        let file = chosen
         let keep = resolved.served == .thumbnail || resolved.served == .small
         return try await Self.respond(headers: headers, size: file.size, request: request, head: head) { range in
             guard keep, range == 0...(file.size - 1), file.size <= VariantFileReader.wholeReadLimit else {
@@ -95,6 +107,8 @@ struct ImageResponder {
         headers[.cacheControl] = cacheControl
         headers[.lastModified] = lastModified
         headers[.acceptRanges] = "bytes"
+        // Thumbnails and smalls may come as WebP to clients that accept it: caches must key on `Accept`.
+        headers[.vary] = "Accept"
         return headers
     }
 

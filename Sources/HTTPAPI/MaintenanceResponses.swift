@@ -30,8 +30,15 @@ public struct DiskUsageResponse: Encodable, Sendable {
     var smallsBytes: Int64
     var videosBytes: Int64
     var framesBytes: Int64?
+    /// WebP companions (`variant_formats`): how many of each and their bytes, on top of the JPEG figures.
+    var webpThumbnails: Int
+    var webpSmalls: Int
+    var webpBytes: Int64
 
     init(_ totals: VariantTotals, withFrames: Bool) {
+        webpThumbnails = totals.webpThumbnails
+        webpSmalls = totals.webpSmalls
+        webpBytes = totals.webpBytes
         thumbnailsMb = megabytes(totals.thumbnailBytes)
         smallsMb = megabytes(totals.smallBytes)
         thumbnailsBytes = totals.thumbnailBytes
@@ -186,6 +193,8 @@ public struct VerificationResponse: Encodable, Sendable {
     var missingSmalls: Int
     var invalidThumbnailsCleared: Int
     var invalidSmallsCleared: Int
+    /// WebP companions missing or invalid beside a valid JPEG, now forgotten (a regeneration writes them again).
+    var invalidWebpCleared: Int
     var databaseCounts: Counts
     var updatedCounts: Counts
     var countsUpdated: Bool
@@ -203,6 +212,7 @@ public struct VerificationResponse: Encodable, Sendable {
         missingSmalls = r.missingSmalls
         invalidThumbnailsCleared = r.clearedThumbnails
         invalidSmallsCleared = r.clearedSmalls
+        invalidWebpCleared = r.clearedWebP
         databaseCounts = Counts(thumbnailCount: r.countsBefore.thumbnails, smallCount: r.countsBefore.smalls)
         updatedCounts = Counts(thumbnailCount: r.countsAfter.thumbnails, smallCount: r.countsAfter.smalls)
         countsUpdated = r.countsUpdated

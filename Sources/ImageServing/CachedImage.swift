@@ -15,6 +15,8 @@ struct CachedImage: Sendable {
     var thumbnailGeneration: Int
     var smallGeneration: Int
     var thumbhash: String?
+    var thumbnailWebpSize: Int64?
+    var smallWebpSize: Int64?
     var files: [ImageVariant: FileState] = [:]
 
     init(_ record: ImageRecord) {
@@ -28,6 +30,8 @@ struct CachedImage: Sendable {
         thumbnailGeneration = record.thumbnailGeneration
         smallGeneration = record.smallGeneration
         thumbhash = record.thumbhash
+        thumbnailWebpSize = record.thumbnailWebpSize
+        smallWebpSize = record.smallWebpSize
     }
 
     func path(of variant: ImageVariant) -> String? {
@@ -60,6 +64,7 @@ struct CachedImage: Sendable {
         return ResolvedImage(imageId: id, cameraId: cameraId, timelapseId: timelapseId, capturedAt: capturedAt,
                              requested: requested, served: served, generation: generation,
                              thumbnailGeneration: thumbnailGeneration, smallGeneration: smallGeneration, file: file,
-                             thumbhash: thumbhash)
+                             thumbhash: thumbhash,
+                             webpSize: served == .thumbnail ? thumbnailWebpSize : served == .small ? smallWebpSize : nil)
     }
 }

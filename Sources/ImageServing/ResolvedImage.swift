@@ -18,6 +18,8 @@ public struct ResolvedImage: Sendable {
     public let file: VariantFile?
     /// Standard base64 of the thumbnail's ThumbHash (nil before one was made).
     public var thumbhash: String? = nil
+    /// The size the row records for the served variant's WebP companion (nil: none was written).
+    public var webpSize: Int64? = nil
 
     /// Something other than what was asked for answered (a larger variant or the placeholder).
     public var isFallback: Bool { served != requested }
@@ -36,6 +38,9 @@ public struct ResolvedImage: Sendable {
     public var etag: String {
         "\"image-\(imageId)-\(Int64(capturedAt.timeIntervalSince1970.rounded(.down)))-\(served.rawValue)-g\(generation)\""
     }
+
+    /// The WebP companion's ETag: the JPEG's with `-webp`, so the two representations never share a tag.
+    public var webpETag: String { String(etag.dropLast()) + "-webp\"" }
 }
 
 /// What a camera's latest image resolves to.

@@ -78,7 +78,7 @@ public enum ThumbHash {
             source = source.halved()
         }
         let w = min(source.width, maxSide), h = min(source.height, maxSide)
-        return encode(width: w, height: h, rgba: source.rgba(width: w, height: h))
+        return encode(width: w, height: h, rgba: source.packedRGB(width: w, height: h, alpha: true))
     }
 
     /// JavaScript's `Math.round` (half up) of a non-negative value, which is all the format rounds.
@@ -109,32 +109,5 @@ public enum ThumbHash {
         }
         if scale > 0 { ac = ac.map { 0.5 + 0.5 / scale * $0 } }
         return (dc, ac, scale)
-    }
-}
-
-extension YCbCrImage {
-    /// Opaque RGBA of the top-left `width × height` pixels: full-range BT.601 (JFIF), chroma planes of any
-    /// subsampling sampled at the nearest position.
-    func rgba(width w: Int, height h: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 255, count: w * h * 4)
-        for row in 0..<h {
-            for col in 0..<w {
-                let luma = Double(y.pixels[row * y.width + col])
-                var r = luma, g = luma, b = luma
-                if let cb, let cr {
-                    let cbx = min(col * cb.width / max(width, 1), cb.width - 1), cby = min(row * cb.height / max(height, 1), cb.height - 1)
-                    let crx = min(col * cr.width / max(width, 1), cr.width - 1), cry = min(row * cr.height / max(height, 1), cr.height - 1)
-                    let u = Double(cb.pixels[cby * cb.width + cbx]) - 128, v = Double(cr.pixels[cry * cr.width + crx]) - 128
-                    r = luma + 1.402 * v
-                    g = luma - 0.344136 * u - 0.714136 * v
-                    b = luma + 1.772 * u
-                }
-                let i = 4 * (row * w + col)
-                out[i] = UInt8(clamping: Int(r.rounded()))
-                out[i + 1] = UInt8(clamping: Int(g.rounded()))
-                out[i + 2] = UInt8(clamping: Int(b.rounded()))
-            }
-        }
-        return out
     }
 }

@@ -35,23 +35,26 @@ public struct ImageProbe: Sendable, Equatable {
 public struct VariantSpec: Sendable, Equatable {
     public var maxWidth: Int
     public var maxHeight: Int
-    /// JPEG quality 1…100.
+    /// JPEG quality 1…100 (and the WebP companion's).
     public var quality: Int
+    /// Also a WebP of the same pixels (the `variant_formats` setting).
+    public var webp: Bool
 
-    public init(maxWidth: Int, maxHeight: Int, quality: Int) {
+    public init(maxWidth: Int, maxHeight: Int, quality: Int, webp: Bool = false) {
         self.maxWidth = maxWidth
         self.maxHeight = maxHeight
         self.quality = quality
+        self.webp = webp
     }
 
     /// 200×150, quality 80 by default.
-    public static func thumbnail(quality: Int = 80) -> VariantSpec {
-        VariantSpec(maxWidth: 200, maxHeight: 150, quality: quality)
+    public static func thumbnail(quality: Int = 80, webp: Bool = false) -> VariantSpec {
+        VariantSpec(maxWidth: 200, maxHeight: 150, quality: quality, webp: webp)
     }
 
     /// 800×600, quality 85 by default.
-    public static func small(quality: Int = 85) -> VariantSpec {
-        VariantSpec(maxWidth: 800, maxHeight: 600, quality: quality)
+    public static func small(quality: Int = 85, webp: Bool = false) -> VariantSpec {
+        VariantSpec(maxWidth: 800, maxHeight: 600, quality: quality, webp: webp)
     }
 
     /// The size an upright `width × height` image gets in this box: fitted, aspect kept,
@@ -91,12 +94,18 @@ public struct GeneratedVariants: Sendable {
     public let meanLuma: Double
     /// The thumbnail's ThumbHash (the dashboard's placeholder), from the same pixels.
     public let thumbHash: [UInt8]
+    /// WebP companions, when their spec asked for them.
+    public let webpThumbnail: EncodedImage?
+    public let webpSmall: EncodedImage?
 
-    public init(thumbnail: EncodedImage, small: EncodedImage?, meanLuma: Double, thumbHash: [UInt8]) {
+    public init(thumbnail: EncodedImage, small: EncodedImage?, meanLuma: Double, thumbHash: [UInt8],
+                webpThumbnail: EncodedImage? = nil, webpSmall: EncodedImage? = nil) {
         self.thumbnail = thumbnail
         self.small = small
         self.meanLuma = meanLuma
         self.thumbHash = thumbHash
+        self.webpThumbnail = webpThumbnail
+        self.webpSmall = webpSmall
     }
 }
 

@@ -115,9 +115,10 @@ struct VariantPlan: Sendable {
         if let crop { image = image.cropped(to: crop, fullWidth: header.width, fullHeight: header.height) }
         let first = image.resized420(width: storedWidth, height: storedHeight).oriented(orientation)
         let firstEncoded = try Codec.encode(first, quality: largest.quality)
+        let firstWebP = largest.webp ? try WebPEncoder.encode(first, quality: largest.quality) : nil
         guard small != nil else {
             return GeneratedVariants(thumbnail: firstEncoded, small: nil, meanLuma: VideoFrameDecoder.meanLuma(first.y),
-                                     thumbHash: ThumbHash.placeholder(of: first))
+                                     thumbHash: ThumbHash.placeholder(of: first), webpThumbnail: firstWebP)
         }
         let t = thumbnail.fittedSize(width: first.width, height: first.height)
         var source = first
@@ -127,6 +128,8 @@ struct VariantPlan: Sendable {
         }
         let thumb = source.resized420(width: t.width, height: t.height)
         return GeneratedVariants(thumbnail: try Codec.encode(thumb, quality: thumbnail.quality), small: firstEncoded,
-                                 meanLuma: VideoFrameDecoder.meanLuma(thumb.y), thumbHash: ThumbHash.placeholder(of: thumb))
+                                 meanLuma: VideoFrameDecoder.meanLuma(thumb.y), thumbHash: ThumbHash.placeholder(of: thumb),
+                                 webpThumbnail: thumbnail.webp ? try WebPEncoder.encode(thumb, quality: thumbnail.quality) : nil,
+                                 webpSmall: firstWebP)
     }
 }

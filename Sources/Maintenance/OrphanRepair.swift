@@ -44,11 +44,15 @@ public struct OrphanRepair: MaintenanceOperation {
             let linked = try await database.transaction { db in
                 var linked: [Orphan] = []
                 for kind in VariantKind.allCases {
-                    let candidates = chunk.filter { $0.file.kind == kind }
+                    let candidates = chunk.filter { $0.file.kind == kind && !$0.file.isWebP }
                     let ids = Set(try await MaintenanceStore.linkVariants(db, kind: kind, candidates.map {
                         (imageId: $0.match!, variant: StoredVariant(path: $0.file.relativePath, size: $0.size))
                     }))
                     linked += candidates.filter { ids.contains($0.match!) }
+                    // WebP companions after the JPEGs: a companion links only to a row that has its JPEG.
+                    let companions = chunk.filter { $0.file.kind == kind && $0.file.isWebP }
+                    let webpIds = Set(try await MaintenanceStore.linkWebP(db, kind: kind, companions.map { (imageId: $0.match!, size: $0.size) }))
+                    linked += companions.filter { webpIds.contains($0.match!) }
                 }
                 return linked
             }

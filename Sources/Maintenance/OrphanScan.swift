@@ -16,6 +16,12 @@ struct ScannedVariantFile: Sendable, Hashable {
     var timelapseId: Int64
     var kind: VariantKind
     var name: String
+    /// A WebP companion (`….webp`) rather than the JPEG variant itself.
+    var isWebP = false
+
+    /// The JPEG variant's name: the file's own, or the one its WebP companion sits beside.
+    var jpegName: String { isWebP ? String(name.dropLast(".webp".count)) + ".jpg" : name }
+    var jpegRelativePath: String { (folder + [jpegName]).joined(separator: "/") }
 
     var folder: [String] {
         ["cameras", "camera-\(cameraId)", "timelapse-\(timelapseId)", DataLayout.variantFolderName(kind)]
@@ -85,6 +91,18 @@ final class FolderHandles {
         return fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? st : nil
     }
 
+    /// Whether a regular file in `fd` is a whole WebP: `RIFF`, the RIFF size matching the file's, `WEBP`.
+    static func looksLikeWholeWebP(_ fd: Int32, _ name: String, size: Int64) -> Bool {
+        guard size >= 12 else { return false }
+        let file = openat(fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard file >= 0 else { return false }
+        defer { close(file) }
+        var head = [UInt8](repeating: 0, count: 12)
+        guard head.withUnsafeMutableBytes({ pread(file, $0.baseAddress, 12, 0) }) == 12 else { return false }
+        let riffSize = Int64(head[4]) | Int64(head[5]) << 8 | Int64(head[6]) << 16 | Int64(head[7]) << 24
+        return head[0..<4] == [0x52, 0x49, 0x46, 0x46] && head[8..<12] == [0x57, 0x45, 0x42, 0x50] && riffSize + 8 == size
+    }
+
     /// Whether a regular file in `fd` starts with FF D8 and ends with FF D9.
     static func looksLikeWholeJPEG(_ fd: Int32, _ name: String, size: Int64) -> Bool {
         guard size >= 4 else { return false }
@@ -143,9 +161,10 @@ struct OrphanScanner: MaintenanceOperation {
                 let folder = ScannedVariantFile(cameraId: cameraId, timelapseId: timelapseId, kind: kind, name: "")
                 guard let fd = handles.descriptor(folder.folder) else { continue }
                 for name in FolderHandles.names(fd) {
-                    guard let parsed = DataLayout.parseVariantName(name), parsed.kind == kind, parsed.timelapseId == timelapseId else { continue }
                     var file = folder
                     file.name = name
+                    file.isWebP = name.hasSuffix(".webp")
+                    guard let parsed = DataLayout.parseVariantName(file.jpegName), parsed.kind == kind, parsed.timelapseId == timelapseId else { continue }
                     files.append((file, fd))
                 }
             }
@@ -155,16 +174,23 @@ struct OrphanScanner: MaintenanceOperation {
             let references = owners[timelapseId] == cameraId
                 ? try await variantReferences(cameraId: cameraId, timelapseId: timelapseId) : VariantReferences()
             for (file, fd) in files {
-                let frameName = DataLayout.parseVariantName(file.name)!.frameName
-                let relative = file.relativePath
+                let frameName = DataLayout.parseVariantName(file.jpegName)!.frameName
                 let row = references.byFrameName[frameName]
                 let slot = row.map { file.kind == .thumbnail ? $0.thumbnail : $0.small }
-                if slot == .derived || references.elsewhere.contains(relative) { continue }
+                // A WebP companion belongs to its JPEG: referenced when the row has that JPEG and records the companion,
+                // linkable when it has the JPEG and no companion yet.
+                let recordedWebP = row.map { file.kind == .thumbnail ? $0.thumbnailWebP : $0.smallWebP } ?? false
+                let referenced = file.isWebP ? slot == .derived && recordedWebP : slot == .derived
+                if referenced || references.elsewhere.contains(file.jpegRelativePath) { continue }
                 guard let st = FolderHandles.lstatAt(fd, file.name) else { continue }
                 let type = st.st_mode & S_IFMT
                 guard type == S_IFREG || type == S_IFLNK else { continue }
                 let size = Int64(st.st_size)
-                let linkable = slot == .empty && type == S_IFREG && FolderHandles.looksLikeWholeJPEG(fd, file.name, size: size)
+                let linkable = type == S_IFREG && (file.isWebP
+                    ? FolderHandles.looksLikeWholeWebP(fd, file.name, size: size) && (slot == .derived
+                        || slot == .empty && FolderHandles.lstatAt(fd, file.jpegName).map {
+                            FolderHandles.looksLikeWholeJPEG(fd, file.jpegName, size: Int64($0.st_size)) } == true)
+                    : slot == .empty && FolderHandles.looksLikeWholeJPEG(fd, file.name, size: size))
                 scan.orphans.append(Orphan(file: file, size: size, device: UInt64(st.st_dev), inode: UInt64(st.st_ino),
                                       isSymlink: type == S_IFLNK, match: linkable ? row?.imageId : nil))
             }
@@ -191,7 +217,7 @@ struct OrphanScanner: MaintenanceOperation {
     /// is empty, or holds something else; plus those other paths, so a file a row points at is never an orphan.
     struct VariantReferences {
         enum Slot: Equatable { case empty, derived, other }
-        struct Row { var imageId: Int64; var thumbnail: Slot; var small: Slot }
+        struct Row { var imageId: Int64; var thumbnail: Slot; var small: Slot; var thumbnailWebP: Bool; var smallWebP: Bool }
         var byFrameName: [String: Row] = [:]
         var elsewhere: Set<String> = []
     }
@@ -219,7 +245,8 @@ struct OrphanScanner: MaintenanceOperation {
                 // Only frames stored in this timelapse's own frames folder derive names in its variant folders.
                 guard row.framePath.hasPrefix(frames) else { continue }
                 references.byFrameName[String(row.framePath.dropFirst(frames.count))] =
-                    VariantReferences.Row(imageId: row.id, thumbnail: thumbnail, small: small)
+                    VariantReferences.Row(imageId: row.id, thumbnail: thumbnail, small: small,
+                                          thumbnailWebP: row.thumbnailWebP, smallWebP: row.smallWebP)
             }
         }
         return references
@@ -230,12 +257,13 @@ struct OrphanScanner: MaintenanceOperation {
     /// A symlink is removed as a link; its target is never touched.
     func unlinkOrphan(_ orphan: Orphan, handles: FolderHandles) async throws -> Bool {
         let file = orphan.file
-        guard let frameName = DataLayout.parseVariantName(file.name)?.frameName else { return false }
+        guard let frameName = DataLayout.parseVariantName(file.jpegName)?.frameName else { return false }
         let framePath = (Array(file.folder.dropLast()) + ["frames", frameName]).joined(separator: "/")
         if let owner = try await database.read({
             try await MaintenanceStore.variantOwner($0, timelapseId: file.timelapseId, framePath: framePath)
         }) {
-            if owner.path(file.kind) == file.relativePath || owner.hasActiveJob { return false }
+            let owned = owner.path(file.kind) == file.jpegRelativePath && (!file.isWebP || owner.hasWebP(file.kind))
+            if owned || owner.hasActiveJob { return false }
         }
         guard let fd = handles.descriptor(file.folder), let st = FolderHandles.lstatAt(fd, file.name),
               UInt64(st.st_dev) == orphan.device, UInt64(st.st_ino) == orphan.inode else { return false }

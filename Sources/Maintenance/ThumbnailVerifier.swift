@@ -17,6 +17,8 @@ public struct VerificationReport: Sendable, Equatable {
     /// Rows whose path pointed at a missing or invalid file (now NULL).
     public var clearedThumbnails = 0
     public var clearedSmalls = 0
+    /// WebP companions the rows recorded that were missing or invalid (now forgotten; the JPEG stays).
+    public var clearedWebP = 0
     /// What the aggregate counts said before, and say now (rewritten from the rows).
     public var countsBefore = VariantTotals()
     public var countsAfter = VariantTotals()
@@ -61,13 +63,31 @@ enum VariantFileCheck {
         return head == (0xFF, 0xD8) && tail == (0xFF, 0xD9)
     }
 
+    /// A WebP companion: a regular file starting `RIFF`…`WEBP` whose RIFF size matches the file's.
+    static func isValidWebP(_ path: String) -> Bool {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size >= 12 else { return false }
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 12)
+        guard head.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, 12, 0) }) == 12 else { return false }
+        let riffSize = Int64(head[4]) | Int64(head[5]) << 8 | Int64(head[6]) << 16 | Int64(head[7]) << 24
+        return head[0..<4] == [0x52, 0x49, 0x46, 0x46] && head[8..<12] == [0x57, 0x45, 0x42, 0x50] && riffSize + 8 == Int64(st.st_size)
+    }
+
     static func hasMarkers(head: ArraySlice<UInt8>, tail: ArraySlice<UInt8>) -> Bool {
         Array(head) == [0xFF, 0xD8] && Array(tail) == [0xFF, 0xD9]
     }
 
-    /// Checks every variant of `rows` on all cores; returns, per row, whether thumbnail and small are valid
-    /// (false when the row has no path).
-    static func check(_ rows: [VariantRow], layout: DataLayout, deep: Bool) async -> [(thumbnail: Bool, small: Bool)] {
+    /// What the check of one row found: each variant valid (false without a path), and each WebP companion the row
+    /// records valid (true when it records none).
+    struct Validity {
+        var thumbnail = false, small = false, thumbnailWebP = true, smallWebP = true
+    }
+
+    /// Checks every variant of `rows` on all cores.
+    static func check(_ rows: [VariantRow], layout: DataLayout, deep: Bool) async -> [Validity] {
         await withCheckedContinuation { continuation in
             DispatchQueue.global(qos: .utility).async {
                 let results = UnsafeResults(count: rows.count)
@@ -76,9 +96,15 @@ enum VariantFileCheck {
                 DispatchQueue.concurrentPerform(iterations: chunks) { c in
                     for i in (c * chunk)..<min(rows.count, (c + 1) * chunk) {
                         let row = rows[i]
-                        let thumb = row.thumbnailPath.flatMap(layout.absolutePath).map { isValid($0, deep: deep) } ?? false
-                        let small = row.smallPath.flatMap(layout.absolutePath).map { isValid($0, deep: deep) } ?? false
-                        results.set(i, (thumb, small))
+                        var validity = Validity()
+                        for kind in VariantKind.allCases {
+                            guard let path = row.path(kind).flatMap(layout.absolutePath) else { continue }
+                            let valid = isValid(path, deep: deep)
+                            let webp = !row.hasWebP(kind) || (valid && isValidWebP(DataLayout.webpPath(forVariantPath: path)))
+                            if kind == .thumbnail { (validity.thumbnail, validity.thumbnailWebP) = (valid, webp) }
+                            else { (validity.small, validity.smallWebP) = (valid, webp) }
+                        }
+                        results.set(i, validity)
                     }
                 }
                 continuation.resume(returning: results.values)
@@ -88,12 +114,12 @@ enum VariantFileCheck {
 
     /// Results written by index from `concurrentPerform`: each slot has exactly one writer.
     final class UnsafeResults: @unchecked Sendable {
-        private var storage: [(thumbnail: Bool, small: Bool)]
-        init(count: Int) { storage = Array(repeating: (false, false), count: count) }
-        func set(_ i: Int, _ value: (Bool, Bool)) {
-            storage.withUnsafeMutableBufferPointer { $0[i] = (value.0, value.1) }
+        private var storage: [Validity]
+        init(count: Int) { storage = Array(repeating: Validity(), count: count) }
+        func set(_ i: Int, _ value: Validity) {
+            storage.withUnsafeMutableBufferPointer { $0[i] = value }
         }
-        var values: [(thumbnail: Bool, small: Bool)] { storage }
+        var values: [Validity] { storage }
     }
 }
 
@@ -116,6 +142,7 @@ public struct ThumbnailVerifier: MaintenanceOperation {
         report.countsBefore = try await database.read { try await MaintenanceStore.totals($0, timelapseId: timelapseId) }
         var staleThumbnails: [StaleVariant] = []
         var staleSmalls: [StaleVariant] = []
+        var staleWebP: [VariantKind: [StaleVariant]] = [:]
         let database = database
         var page = try await database.read {
             try await MaintenanceStore.variantPage($0, timelapseId: timelapseId, afterId: 0, limit: Self.verifyPageSize)
@@ -135,18 +162,28 @@ public struct ThumbnailVerifier: MaintenanceOperation {
                 if valid.small { report.validSmalls += 1 } else if row.smallPath != nil {
                     staleSmalls.append(StaleVariant(imageId: row.id, generation: row.smallGeneration))
                 }
+                // A WebP companion missing beside a valid JPEG: only the companion is forgotten.
+                if valid.thumbnail && !valid.thumbnailWebP {
+                    staleWebP[.thumbnail, default: []].append(StaleVariant(imageId: row.id, generation: row.thumbnailGeneration))
+                }
+                if valid.small && !valid.smallWebP {
+                    staleWebP[.small, default: []].append(StaleVariant(imageId: row.id, generation: row.smallGeneration))
+                }
             }
             page = try await next
         }
-        let (thumbs, smalls) = (staleThumbnails, staleSmalls)
+        let (thumbs, smalls, webp) = (staleThumbnails, staleSmalls, staleWebP)
         let cleared = try await database.transaction { db in
             let t = try await MaintenanceStore.clearStale(db, kind: .thumbnail, thumbs)
             let s = try await MaintenanceStore.clearStale(db, kind: .small, smalls)
+            var w = 0
+            for (kind, stale) in webp { w += try await MaintenanceStore.clearStaleWebP(db, kind: kind, stale) }
             try await TimelapseStore.recomputeCounts(db, ids: timelapseId.map { [$0] })
-            return (t, s)
+            return (t, s, w)
         }
         report.clearedThumbnails = cleared.0
         report.clearedSmalls = cleared.1
+        report.clearedWebP = cleared.2
         report.countsAfter = try await database.read { try await MaintenanceStore.totals($0, timelapseId: timelapseId) }
         report.timelapsesChecked = report.countsAfter.timelapses
         report.elapsedSeconds = (ContinuousClock.now - started).timeInterval

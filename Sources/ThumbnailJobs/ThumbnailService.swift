@@ -99,8 +99,7 @@ public struct ThumbnailService: Sendable {
         let owner = TempOwner(workerID: workerId, jobID: job.id)
         let written: Written
         var pixelTimeElsewhere = Duration.zero
-        let request = VariantHandoff.Request(thumbnail: .thumbnail(quality: settings.thumbnailQuality),
-                                             small: plan.makeSmall ? .small(quality: settings.smallQuality) : nil, transform: transform)
+        let request = VariantHandoff.Request(settings: settings, makeSmall: plan.makeSmall, transform: transform)
         if let prepared = handoff.take(framePath: image.filePath, frameBytes: Int(image.fileSize), request: request),
            let made = try? await prepared.value {
             // Made from the capture's own decode and written beside the frame: only the rows are left.
@@ -138,6 +137,11 @@ public struct ThumbnailService: Sendable {
             return (row, cleared)
         }
         for path in cleared where path != written.small?.path { unlinkVariant(path) }
+        // A WebP companion the new variant no longer has (WebP turned off since): the row forgot it, so the file goes.
+        for (kind, new) in [(VariantKind.thumbnail, Optional(written.thumbnail)), (.small, written.small)]
+        where image.webpSize(kind) != nil && new != nil && new?.webpSize == nil {
+            FileRemoval(layout: layout).removeFile(DataLayout.webpPath(forVariantPath: new!.path))
+        }
         return GenerationResult(image: updated, processingTimeMs: milliseconds)
     }
 
@@ -178,9 +182,8 @@ public struct ThumbnailService: Sendable {
         else { throw GenerationError.frameUnavailable("stored frame path \(image.filePath) is not a frame path") }
         let generator = VariantGenerator(limits: ImageLimits(maxSourcePixels: settings.maxSourcePixels))
         do {
-            return try generator.makeVariants(
-                path: frame, thumbnail: .thumbnail(quality: settings.thumbnailQuality),
-                small: makeSmall ? .small(quality: settings.smallQuality) : nil, transform: transform)
+            let request = VariantHandoff.Request(settings: settings, makeSmall: makeSmall, transform: transform)
+            return try generator.makeVariants(path: frame, thumbnail: request.thumbnail, small: request.small, transform: transform)
         } catch {
             if case .io(let detail) = error { throw GenerationError.frameUnavailable(detail) }
             throw GenerationError.badFrame(error)
@@ -194,13 +197,17 @@ public struct ThumbnailService: Sendable {
               let thumbPath = layout.absolutePath(thumbRelative), let smallPath = layout.absolutePath(smallRelative)
         else { throw GenerationError.frameUnavailable("stored frame path \(framePath) is not a frame path") }
         do {
+            // Each WebP companion before its JPEG: the row names both only once both are there.
+            if let webp = variants.webpThumbnail { try AtomicFile.write(webp.bytes, to: DataLayout.webpPath(forVariantPath: thumbPath), owner: owner) }
             try AtomicFile.write(variants.thumbnail.bytes, to: thumbPath, owner: owner)
             var small: StoredVariant?
             if let made = variants.small {
+                if let webp = variants.webpSmall { try AtomicFile.write(webp.bytes, to: DataLayout.webpPath(forVariantPath: smallPath), owner: owner) }
                 try AtomicFile.write(made.bytes, to: smallPath, owner: owner)
-                small = StoredVariant(path: smallRelative, size: Int64(made.bytes.count))
+                small = StoredVariant(path: smallRelative, size: Int64(made.bytes.count), webpSize: variants.webpSmall.map { Int64($0.bytes.count) })
             }
-            return Written(thumbnail: StoredVariant(path: thumbRelative, size: Int64(variants.thumbnail.bytes.count)), small: small,
+            return Written(thumbnail: StoredVariant(path: thumbRelative, size: Int64(variants.thumbnail.bytes.count),
+                                                    webpSize: variants.webpThumbnail.map { Int64($0.bytes.count) }), small: small,
                            meanLuma: variants.meanLuma, thumbhash: Data(variants.thumbHash).base64EncodedString())
         } catch {
             throw error.isOutOfSpace ? GenerationError.diskFull(error.message) : GenerationError.writeFailed(error.message)
@@ -216,9 +223,8 @@ public struct ThumbnailService: Sendable {
         for path in paths { unlinkVariant(path) }
     }
 
-    /// Unlinks a variant file by its stored relative path; a link is removed as a link.
+    /// Unlinks a variant file by its stored relative path, and its WebP companion; a link is removed as a link.
     func unlinkVariant(_ relative: String) {
-        guard let path = layout.absolutePath(relative) else { return }
-        unlink(path)
+        FileRemoval(layout: layout).removeVariant(relative)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import NIOPosix
 import Synchronization
+import TimelapserCore
 
 /// Variants a capture makes from its corruption check's decode (``PendingVariants``), waiting for the thumbnail job
 /// of the same frame in this process: the worker then writes them instead of reading and decoding the frame again.
@@ -21,6 +22,12 @@ public final class VariantHandoff: Sendable {
             self.thumbnail = thumbnail
             self.small = small
             self.transform = transform
+        }
+
+        /// What the settings ask of a job: the qualities, the formats (`variant_formats`), and whether a small.
+        public init(settings: Settings, makeSmall: Bool, transform: FrameTransform) {
+            self.init(thumbnail: .thumbnail(quality: settings.thumbnailQuality, webp: settings.writesWebP),
+                      small: makeSmall ? .small(quality: settings.smallQuality, webp: settings.writesWebP) : nil, transform: transform)
         }
     }
 
@@ -132,9 +139,8 @@ public final class VariantHandoff: Sendable {
             // frame) must not stay behind as an orphan.
             if request.small == nil, entry.request.small != nil, let layout = layoutForCleanup {
                 Task.detached {
-                    guard let prepared = try? await entry.variants.value, let small = prepared.written.small,
-                          let path = layout.absolutePath(small.path) else { return }
-                    unlink(path)
+                    guard let prepared = try? await entry.variants.value, let small = prepared.written.small else { return }
+                    FileRemoval(layout: layout).removeVariant(small.path)
                 }
             }
             return nil
@@ -150,7 +156,7 @@ public final class VariantHandoff: Sendable {
         Task.detached {
             guard let prepared = try? await entry.variants.value else { return }
             for variant in [prepared.written.thumbnail, prepared.written.small].compactMap({ $0 }) {
-                if let path = layout.absolutePath(variant.path) { unlink(path) }
+                FileRemoval(layout: layout).removeVariant(variant.path)
             }
         }
     }

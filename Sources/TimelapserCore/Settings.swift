@@ -32,8 +32,14 @@ public struct Settings: Sendable, Equatable, Codable {
     /// Memory kept for the bytes of recently served thumbnails and smalls (least recently used leave first); 0 turns
     /// the byte cache off (conditional requests are still answered from memory).
     public var servingCacheBytes = 64 << 20
+    /// The formats thumbnails and smalls are written in: JPEG always, WebP beside it when listed (served to clients
+    /// whose `Accept` takes it).
+    public var variantFormats: [VariantFormat] = [.jpeg]
 
     public init() {}
+
+    /// Whether WebP companions are written (and served).
+    public var writesWebP: Bool { variantFormats.contains(.webp) }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case generateThumbnails = "generate_thumbnails"
@@ -56,6 +62,7 @@ public struct Settings: Sendable, Equatable, Codable {
         case publicMetrics = "public_metrics"
         case auditRetentionDays = "audit_retention_days"
         case servingCacheBytes = "serving_cache_bytes"
+        case variantFormats = "variant_formats"
     }
 
     /// Every key, in API order.
@@ -68,6 +75,27 @@ public struct Settings: Sendable, Equatable, Codable {
     public func diskReserve(totalBytes: Int64) -> Int64 {
         if let minFreeDiskBytes { return Int64(minFreeDiskBytes) }
         return min(1 << 30, totalBytes / 50)
+    }
+}
+
+/// A format variants are written in.
+public enum VariantFormat: String, Sendable, Codable, CaseIterable {
+    case jpeg
+    case webp
+
+    /// `["jpeg"]` or `["jpeg", "webp"]`: JPEG is always written (every client takes it), so it must be listed.
+    static func validated(_ value: JSONValue, _ key: String) throws(SettingsValidationError) -> [VariantFormat] {
+        let message = "must be [\"jpeg\"] or [\"jpeg\", \"webp\"]"
+        guard case .array(let items) = value else { throw SettingsValidationError(field: key, message: message) }
+        var formats: [VariantFormat] = []
+        for item in items {
+            guard case .string(let text) = item, let format = VariantFormat(rawValue: text), !formats.contains(format) else {
+                throw SettingsValidationError(field: key, message: message)
+            }
+            formats.append(format)
+        }
+        guard formats.first == .jpeg else { throw SettingsValidationError(field: key, message: message) }
+        return formats
     }
 }
 
@@ -148,6 +176,7 @@ extension Settings {
             case .publicMetrics: next.publicMetrics = try bool(value, key)
             case .auditRetentionDays: next.auditRetentionDays = try int(value, key, 1...3650)
             case .servingCacheBytes: next.servingCacheBytes = try int(value, key, 0...(16 << 30))
+            case .variantFormats: next.variantFormats = try VariantFormat.validated(value, key)
             }
             encoded[key] = value.jsonText
         }

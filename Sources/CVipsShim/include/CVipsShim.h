@@ -29,6 +29,10 @@ int tl_icc_to_srgb(VipsImage *in, VipsImage **out);
 int tl_cast_uchar(VipsImage *in, VipsImage **out);
 int tl_extract_bands(VipsImage *in, VipsImage **out, int first, int n);
 
+/* Lossy WebP of packed 8-bit RGB (w * h * 3 bytes) at quality q (1-100); the
+ * caller frees *buf with tl_free. Returns 0 on success. */
+int tl_webpsave_rgb(const void *rgb, int w, int h, int q, void **buf, size_t *len);
+
 int tl_image_width(const VipsImage *image);
 int tl_image_height(const VipsImage *image);
 int tl_image_bands(const VipsImage *image);
