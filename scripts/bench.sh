@@ -45,3 +45,9 @@ scripts/with-postgres.sh bash -c '
 if [ -x scripts/bench-serving.sh ]; then echo "== serving (wrk, nginx anchor)"; scripts/bench-serving.sh; fi
 if [ -x scripts/bench-maintenance.sh ]; then echo "== maintenance"; scripts/bench-maintenance.sh; fi
 if [ -x scripts/bench-video.sh ]; then echo "== video render (API vs ffmpeg command lines)"; scripts/bench-video.sh; fi
+echo "== WebP companions: bytes against the JPEGs, as written and at equal SSIM"
+/usr/bin/python3 scripts/bench-webp.py "$BIN"
+if [ -f Tests/browser/bench_player.py ]; then
+  echo "== dashboard player in Chromium: frames shown per second, dropped frames, heap (10,000 frames)"
+  TIMELAPSER_BIN="$BIN" /usr/bin/python3 Tests/browser/bench_player.py
+fi

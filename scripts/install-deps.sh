@@ -9,7 +9,7 @@ case "$purpose" in
   # tests drive headless Chromium through Selenium.
   test) packages+=(postgresql ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good
                    gstreamer1.0-plugins-base gstreamer1.0-tools chromium chromium-driver python3-selenium python3-pil) ;;
-  bench) packages+=(postgresql ffmpeg wrk nginx time python3-pil) ;;
+  bench) packages+=(postgresql ffmpeg wrk nginx time python3-pil chromium chromium-driver python3-selenium) ;;
 esac
 missing=()
 for p in "${packages[@]}"; do

@@ -9,6 +9,7 @@ const SETTINGS = [
   ["purge_smalls_on_completion", "Delete smalls when a timelapse completes", "bool"],
   ["thumbnail_quality", "Thumbnail JPEG quality", "int"],
   ["small_quality", "Small JPEG quality", "int"],
+  ["variant_formats", "Also write WebP (smaller, served to browsers that take it)", "webp"],
   ["thumbnail_job_batch_size", "Jobs claimed per batch", "int"],
   ["thumbnail_worker_interval", "Worker fallback poll (s)", "int"],
   ["thumbnail_max_retries", "Retries of a failed job", "int"],
@@ -28,6 +29,7 @@ async function settingsView() {
     const id = "setting-" + key;
     let input;
     if (kind === "bool") input = h("input", { id, name: key, type: "checkbox", checked: settings[key] === true });
+    else if (kind === "webp") input = h("input", { id, name: key, type: "checkbox", checked: (settings[key] || []).includes("webp") });
     else if (Array.isArray(kind)) input = h("select", { id, name: key }, kind.map((v) => h("option", { value: v, selected: settings[key] === v, text: v })));
     else input = h("input", { id, name: key, type: kind === "int" ? "number" : "text", value: settings[key], step: kind === "int" ? 1 : undefined });
     fields.append(h("div", { class: "field" }, h("label", { for: id, text: label }), input,
@@ -75,7 +77,7 @@ async function saveSettings(form) {
   const patch = {};
   for (const [key, , kind] of SETTINGS) {
     const input = form.elements[key];
-    patch[key] = kind === "bool" ? input.checked : kind === "int" ? (input.value === "" ? null : Number(input.value)) : input.value;
+    patch[key] = kind === "bool" ? input.checked : kind === "webp" ? (input.checked ? ["jpeg", "webp"] : ["jpeg"]) : kind === "int" ? (input.value === "" ? null : Number(input.value)) : input.value;
   }
   try { await api.patch("/api/settings", patch); toast("Settings saved"); }
   catch (err) {
