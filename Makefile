@@ -26,6 +26,8 @@ test:
 	swift build --build-tests
 	scripts/fuzz.sh 0
 	/usr/bin/python3 Tests/browser/test_dashboard.py
+	Tests/browser/fetch-axe.sh
+	TIMELAPSER_REQUIRE_AXE=1 /usr/bin/python3 Tests/browser/test_viewer.py
 	set -o pipefail; TIMELAPSER_REQUIRE_POSTGRES=1 scripts/with-postgres.sh swift test --skip-build 2>&1 | tee .build/swift-test.log
 	@sed -n 's/^.*Test run with \([0-9]*\) tests.* passed after.*/tests: \1 passed, 0 failed/p' .build/swift-test.log
 	scripts/test-install.sh
@@ -45,10 +47,12 @@ uninstall:
 	@if [ "$$(id -u)" != 0 ] && [ -z "$(DESTDIR)" ]; then echo "make uninstall needs root: sudo make uninstall" >&2; exit 1; fi
 	scripts/install-service.sh uninstall "$(DESTDIR)" "$(PREFIX)"
 
-## Screenshots of the dashboard's three pages into docs/ (made by the browser tests).
+## Screenshots of the dashboard's pages, the player, the grid, the phone layout and dark mode into docs/screenshots
+## (made by the browser tests).
 screenshots:
 	swift build
 	SCREENSHOTS_DIR=docs/screenshots /usr/bin/python3 Tests/browser/test_dashboard.py
+	SCREENSHOTS_DIR=docs/screenshots /usr/bin/python3 Tests/browser/test_viewer.py
 
 ## Quick loop without PostgreSQL (its tests are skipped).
 test-sqlite:

@@ -85,3 +85,8 @@ function disconnectEvents() {
   $("#live").className = "live";
 }
 function onLive(handler) { live.handlers.add(handler); return () => live.handlers.delete(handler); }
+// A page left behind (or kept for Back) gives its stream back at once: a browser opens at most six connections to a
+// server, and the streams of a few pages left would hold them all (the next page would wait for one to time out).
+window.addEventListener("pagehide", () => disconnectEvents());
+// Back to a kept page: the stream again (with users, boot() in auth.js checks the session first and reconnects).
+window.addEventListener("pageshow", (e) => { if (e.persisted && session.mode !== "users" && session.started && !live.source) connectEvents(); });

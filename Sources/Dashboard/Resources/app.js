@@ -1,7 +1,8 @@
 // Timelapser dashboard: cameras, timelapse frames and videos, settings and maintenance, live over Server-Sent Events.
 // Plain JavaScript, no build step. Every image uses the API's versioned URLs so browser caching stays correct.
-// Loaded last (see index.html): dom.js, api.js, auth.js, account.js, cameras.js, camera.js, timelapse.js, videos.js,
-// webhooks.js, storage.js, settings.js, then this file, which routes and starts (boot() in auth.js: signed in first).
+// Loaded last (see index.html): dom.js, api.js, auth.js, account.js, cameras.js, camera.js, thumbhash.js, frameindex.js,
+// player.js, framegrid.js, timelapse.js, videos.js, webhooks.js, storage.js, settings.js, then this file, which routes
+// and starts (boot() in auth.js: signed in first).
 "use strict";
 
 // ---------- router ----------

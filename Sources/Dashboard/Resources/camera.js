@@ -13,7 +13,7 @@ async function cameraView(id) {
   let range = sessionStorage.getItem("timelapser.timeline") || "24h";
   if (!TIMELINE_RANGES[range]) range = "24h";
   const status = h("div", { id: "camera-status", class: "camera-status", "aria-live": "polite" });
-  const picker = h("fieldset", { class: "video-presets timeline-range", "aria-label": "Timeline range" },
+  const picker = h("fieldset", { class: "video-presets timeline-range" }, h("legend", { class: "sr-only", text: "Timeline range" }),
     Object.entries(TIMELINE_RANGES).map(([key, r]) => h("label", { class: "preset", "data-range": key },
       h("input", { type: "radio", name: "timeline-range", value: key, checked: key === range,
         onchange: () => { range = key; sessionStorage.setItem("timelapser.timeline", key); drawTimeline(camera, range); } }), r.label)));

@@ -283,8 +283,11 @@ async function refreshCard(cameraId, known) {
   }
   actions.append(h("a", { class: "button", href: `#/cameras/${cameraId}`, text: "Camera", title: "Status, timeline and settings" }));
   card.classList.toggle("is-down", !!camera.outage_open);
+  // The frame's ThumbHash behind it until the thumbnail has loaded (a redrawn card never flashes empty).
+  const placeholder = meta ? thumbHashURL(meta.thumbhash || (meta.image && meta.image.thumbhash)) : null;
   card.replaceChildren(
-    h("img", { class: "latest", src: thumbnailURL(meta, camera), alt: `Latest frame of ${camera.name}`, width: 200, height: 150 }),
+    h("img", { class: "latest", src: thumbnailURL(meta, camera), alt: `Latest frame of ${camera.name}`, width: 200, height: 150,
+      style: placeholder ? `background-image: url("${placeholder}")` : null }),
     h("div", { class: "body" },
       h("h2", {}, h("a", { href: `#/cameras/${cameraId}`, text: camera.name })),
       cameraStatus(camera),

@@ -1,26 +1,21 @@
-// Timelapser dashboard: the timelapse page (paged frame grid, frame viewer, per-timelapse thumbnail actions; its Videos
-// panel is videos.js).
+// Timelapser dashboard: the timelapse page: its actions, the film-strip player (player.js), the frame grid
+// (framegrid.js) over the timelapse's frame index (frameindex.js), the frame viewer, and its Videos panel (videos.js).
 "use strict";
 
-const PAGE_SIZE = 120;
-
 // ---------- timelapse view ----------
-async function timelapseView(id, page = 0) {
-  leaveView();  // paging re-enters this view without the router
-  leaveView = () => {};
+async function timelapseView(id) {
   const root = main();
   let timelapse;
   try { timelapse = await api.get(`/api/timelapses/${id}`); } catch (err) { root.replaceChildren(h("p", { text: err.message })); return; }
-  const pages = Math.max(1, Math.ceil(timelapse.image_count / PAGE_SIZE));
-  page = Math.min(page, pages - 1);
   const result = h("div", { class: "result", id: "timelapse-result", role: "status" });
-  const pager = () => h("nav", { class: "pager", "aria-label": "Pages" },
-    h("button", { type: "button", text: "‹ Previous", disabled: page === 0, onclick: () => timelapseView(id, page - 1) }),
-    h("span", { text: `Page ${page + 1} of ${pages} · ${timelapse.image_count} frames` }),
-    h("button", { type: "button", text: "Next ›", disabled: page >= pages - 1, onclick: () => timelapseView(id, page + 1) }));
   const videos = videosPanel(id);
-  let stopThumbnails = () => {}, left = false;
-  leaveView = () => { left = true; videos.leave(); stopThumbnails(); };
+  // Until the frames are known, boxes of about the final size: the page does not jump when they come.
+  let player = null, grid = null, left = false, index = null;
+  const playerSlot = h("section", { class: "panel player loading", "aria-label": "Player", "aria-busy": "true" }, h("p", { class: "meta", text: "Loading frames…" }));
+  const gridSlot = h("section", { class: "panel frames-loading", "aria-label": "Frames", "aria-busy": "true" });
+  const leaveParts = () => { if (player) player.leave(); if (grid) grid.leave(); player = grid = null; };
+  let stopLive = () => {}, pending = null, reloadTimer = null;
+  leaveView = () => { left = true; videos.leave(); leaveParts(); stopLive(); clearTimeout(pending); clearTimeout(reloadTimer); };
   root.replaceChildren(
     h("h1", { text: timelapse.name }),
     h("div", { class: "panel" },
@@ -34,38 +29,70 @@ async function timelapseView(id, page = 0) {
         h("a", { class: "button", id: "export-small-zip", href: `/api/timelapses/${id}/export?variant=small`, download: `timelapse-${id}-small.zip`,
                  text: "Export smalls (ZIP)" })),
       result),
-    videos.element,
-    pager(),
-    h("div", { class: "frames", id: "frames" }),
-    pager());
-  const [images, camera] = await Promise.all([
-    api.get(`/api/timelapses/${id}/images?limit=${PAGE_SIZE}&offset=${page * PAGE_SIZE}`),
-    api.get(`/api/cameras/${timelapse.camera_id}`).catch(() => null)]);
+    playerSlot,
+    gridSlot,
+    videos.element);
+  const camera = await api.get(`/api/cameras/${timelapse.camera_id}`).catch(() => null);
+
+  /// The frame index, then the player and the grid over it (again after frames were deleted: not playing then, the
+  /// grid where it was).
+  let builds = 0;
+  async function build() {
+    const seq = ++builds;  // deletions can ask again before an answer: only the last one's is drawn
+    let fresh, first = null;
+    try {
+      fresh = await loadFrameIndex(id, camera);
+      if (fresh.count) first = await api.get(`/api/images/${fresh.ids[0]}`).catch(() => null);
+    } catch (err) {
+      if (left || seq !== builds) return;
+      if (grid) toast(err.message); else playerSlot.replaceChildren(h("p", { text: err.message }));
+      return;
+    }
+    if (left || seq !== builds) return;
+    if (!fresh.interval && camera) fresh.interval = camera.capture_interval_seconds;
+    const again = !!grid, scrollTop = grid ? grid.scrollTop() : 0;
+    leaveParts();
+    index = fresh;
+    player = filmPlayer(index, { timelapseId: id, first, autoplay: !again });
+    grid = frameGrid(index, { startedAt: timelapse.started_at, scrollTop, onOpen: (i) => openFrameAt(index, i),
+      onPlay: (a, b) => player.playRange(a, b), onRender: (a, b) => player.render(a, b), reload: build });
+    $("#player, .player.loading", root).replaceWith(player.element);
+    $("#frames-panel, .frames-loading", root).replaceWith(grid.element);
+  }
+  await build();
   if (left) return;
-  const cells = [];
-  images.forEach((image, i) => {
-    const gap = i > 0 && camera ? frameGap(images[i - 1], image, camera.capture_interval_seconds) : null;
-    if (gap) cells.push(gap);
-    cells.push(h("button", { type: "button", class: "frame", "data-image": image.id,
-      "aria-label": `Frame ${new Date(image.captured_at).toLocaleString()}`, onclick: () => openFrame(image) },
-      h("img", { src: image.urls.thumbnail, loading: "lazy", alt: "", width: 200, height: 150 })));
-  });
-  $("#frames").replaceChildren(...cells);
-  stopThumbnails = onLive((type, data) => {
-    if (type !== "thumbnail_job_completed" || data.timelapse_id !== id) return;
-    const img = document.querySelector(`[data-image="${data.image_id}"] img`);
-    if (img && data.thumbnail_url) img.src = data.thumbnail_url;
+
+  // Thumbnails made (their new URL and ThumbHash), frames captured (appended), frames deleted (the index again).
+  let added = false;
+  stopLive = onLive((type, data) => {
+    if (data.timelapse_id !== id || !index) return;
+    if (type === "thumbnail_job_completed" && grid) grid.updateThumb(data.image_id, data.thumbnail_url, data.thumbhash);
+    else if (type === "image_captured") {
+      added = index.append(data.image_id, Date.parse(data.captured_at) / 1000) || added;
+      // A running timelapse grows by a frame every few seconds at most: the layout once for a burst.
+      if (added && !pending) pending = setTimeout(() => { pending = null; added = false; if (grid) grid.refresh(); if (player) player.refresh(); }, 500);
+    } else if (type === "image_deleted" && index.positionOf.has(data.image_id)) {
+      clearTimeout(reloadTimer);
+      reloadTimer = setTimeout(build, 1000);
+    }
   });
 }
 
-/// A mark between two consecutive frames much further apart than the camera's interval (3 intervals, and a minute).
-function frameGap(before, after, intervalSeconds) {
-  const seconds = (Date.parse(after.captured_at) - Date.parse(before.captured_at)) / 1000;
-  if (seconds <= Math.max(3 * intervalSeconds, 60)) return null;
-  return h("div", { class: "frame-gap", role: "note", "data-gap-seconds": Math.round(seconds),
-    title: `No frame from ${new Date(before.captured_at).toLocaleString()} to ${new Date(after.captured_at).toLocaleString()}` },
-    h("span", { class: "gap-icon", "aria-hidden": "true", text: "⋯" }), `Gap of ${duration(seconds)}`,
-    h("span", { class: "meta", text: `about ${Math.round(seconds / intervalSeconds) - 1} frames missing` }));
+/// Dry run, then (confirmed) the render of `body`: the player's "Render this" and the grid's "Render selection".
+async function renderVideo(id, body) {
+  try {
+    const e = await api.post(`/api/timelapses/${id}/videos?dry_run=true`, body);
+    if (!confirm(`Render ${plural(e.frame_count, "frame")} at ${Number(e.fps.toFixed(2))} fps into a ${videoSeconds(e.duration_seconds)} video`
+      + ` (${e.width}×${e.height})? About ${videoSeconds(e.estimated_render_seconds)} to render.`)) return null;
+    const r = await api.post(`/api/timelapses/${id}/videos`, body);
+    toast(`Rendering ${r.name} v${r.version}`);
+    return r;
+  } catch (err) { toast(err.message); return null; }
+}
+
+/// The frame viewer for frame `i` of the index (the grid knows ids and times; the viewer wants the image object).
+async function openFrameAt(index, i) {
+  try { openFrame(await api.get(`/api/images/${index.ids[i]}`)); } catch (err) { toast(err.message); }
 }
 
 function duration(seconds) {
@@ -76,8 +103,14 @@ function duration(seconds) {
 function openFrame(image) {
   const dialog = $("#frame-dialog");
   $("#frame-title").textContent = new Date(image.captured_at).toLocaleString() + ` · day ${image.day_number}`;
-  $("#frame-img").src = image.urls.small;
-  $("#frame-img").alt = `Frame of ${image.captured_at}`;
+  const img = $("#frame-img");
+  // The frame's shape before its pixels (no jump), its ThumbHash behind it until they come.
+  img.width = image.width;
+  img.height = image.height;
+  const placeholder = thumbHashURL(image.thumbhash);
+  img.style.backgroundImage = placeholder ? `url("${placeholder}")` : "";
+  img.src = image.urls.small;
+  img.alt = `Frame of ${new Date(image.captured_at).toLocaleString()}`;
   $("#frame-full").href = image.urls.full;
   $("#frame-close").onclick = () => dialog.close();
   dialog.showModal();
