@@ -44,11 +44,6 @@ public struct DataLayout: Sendable {
     /// atomic): a render that is cancelled, fails or dies never leaves a partial file in `videos/`.
     public var renderScratchDirectory: String { root + "/tmp/renders" }
 
-    /// The WebP companion of a JPEG variant: the same name with `.webp` (written when `variant_formats` lists WebP).
-    public static func webpPath(forVariantPath variantPath: String) -> String {
-        (variantPath.hasSuffix(".jpg") ? String(variantPath.dropLast(4)) : variantPath) + ".webp"
-    }
-
     /// The folder a variant kind lives in, inside a timelapse folder.
     public static func variantFolderName(_ kind: VariantKind) -> String { kind == .thumbnail ? "thumbnails" : "smalls" }
 

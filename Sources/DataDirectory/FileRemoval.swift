@@ -1,4 +1,5 @@
 import Foundation
+import TimelapserCore
 
 /// Removes files and folders under the data directory, confined to it and never following symbolic links.
 public struct FileRemoval: Sendable {
@@ -19,7 +20,7 @@ public struct FileRemoval: Sendable {
     public func removeVariant(_ relative: String?) {
         guard let relative else { return }
         removeFile(relative)
-        removeFile(DataLayout.webpPath(forVariantPath: relative))
+        removeFile(VariantFormat.webpPath(forVariantPath: relative))
     }
 
     /// Removes a folder tree under the data directory; `FileManager` deletes links, not their targets.

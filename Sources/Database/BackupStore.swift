@@ -42,21 +42,23 @@ public enum BackupStore {
         return try row.decode(column: "snapshot", as: String.self)
     }
 
-    /// Every frame (and with `variants`, every thumbnail and small) and every completed video with its poster.
+    /// Every frame (and with `variants`, every thumbnail and small, with their WebP companions) and every completed video
+    /// with its poster.
     public static func files(_ db: DatabaseConnection, variants: Bool) async throws -> [BackupFile] {
         var files: [BackupFile] = []
         for row in try await db.raw("""
-            SELECT id, file_path, thumbnail_path, small_path, captured_at FROM images ORDER BY id
+            SELECT id, file_path, thumbnail_path, small_path, thumbnail_webp_size, small_webp_size, captured_at FROM images ORDER BY id
             """).all() {
             let id = try row.decode(column: "id", as: Int64.self)
             let captured = try row.decode(column: "captured_at", as: Date.self)
             files.append(BackupFile(kind: .frame, path: try row.decode(column: "file_path", as: String.self), imageId: id, capturedAt: captured))
             guard variants else { continue }
-            if let path = try row.decode(column: "thumbnail_path", as: String?.self) {
-                files.append(BackupFile(kind: .thumbnail, path: path, imageId: id, capturedAt: captured))
-            }
-            if let path = try row.decode(column: "small_path", as: String?.self) {
-                files.append(BackupFile(kind: .small, path: path, imageId: id, capturedAt: captured))
+            for (kind, column) in [(BackupFileKind.thumbnail, "thumbnail"), (.small, "small")] {
+                guard let path = try row.decode(column: column + "_path", as: String?.self) else { continue }
+                files.append(BackupFile(kind: kind, path: path, imageId: id, capturedAt: captured))
+                if try row.decode(column: column + "_webp_size", as: Int64?.self) != nil {
+                    files.append(BackupFile(kind: kind, path: VariantFormat.webpPath(forVariantPath: path), imageId: id, capturedAt: captured))
+                }
             }
         }
         for row in try await db.raw("SELECT file_path, poster_path FROM videos WHERE status = 'completed' ORDER BY id").all() {

@@ -131,13 +131,16 @@ public enum MaintenanceStore {
         return cleared
     }
 
-    /// Records found WebP companions (repair) on rows that have the JPEG variant and no companion yet. Returns the ids.
-    public static func linkWebP(_ db: DatabaseConnection, kind: VariantKind, _ links: [(imageId: Int64, size: Int64)]) async throws -> [Int64] {
+    /// Records found WebP companions (repair) on rows whose column holds exactly that companion's JPEG, that record no
+    /// companion yet and have no job that may be rewriting them. Returns the ids.
+    public static func linkWebP(_ db: DatabaseConnection, kind: VariantKind, _ links: [(imageId: Int64, jpegPath: String, size: Int64)]) async throws -> [Int64] {
         var linked: [Int64] = []
         for link in links {
             linked += try await db.raw("""
                 UPDATE images SET \(unsafeRaw: kind.webpSizeColumn) = \(bind: link.size)
-                WHERE id = \(bind: link.imageId) AND \(unsafeRaw: kind.pathColumn) IS NOT NULL AND \(unsafeRaw: kind.webpSizeColumn) IS NULL
+                WHERE id = \(bind: link.imageId) AND \(unsafeRaw: kind.pathColumn) = \(bind: link.jpegPath)
+                  AND \(unsafeRaw: kind.webpSizeColumn) IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM thumbnail_generation_jobs j WHERE j.image_id = images.id AND j.status IN ('pending', 'processing'))
                 RETURNING id
                 """).all().map { try $0.decode(column: "id", as: Int64.self) }
         }

@@ -51,7 +51,9 @@ public struct OrphanRepair: MaintenanceOperation {
                     linked += candidates.filter { ids.contains($0.match!) }
                     // WebP companions after the JPEGs: a companion links only to a row that has its JPEG.
                     let companions = chunk.filter { $0.file.kind == kind && $0.file.isWebP }
-                    let webpIds = Set(try await MaintenanceStore.linkWebP(db, kind: kind, companions.map { (imageId: $0.match!, size: $0.size) }))
+                    let webpIds = Set(try await MaintenanceStore.linkWebP(db, kind: kind, companions.map {
+                        (imageId: $0.match!, jpegPath: $0.file.jpegRelativePath, size: $0.size)
+                    }))
                     linked += companions.filter { webpIds.contains($0.match!) }
                 }
                 return linked

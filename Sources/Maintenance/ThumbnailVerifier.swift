@@ -100,7 +100,7 @@ enum VariantFileCheck {
                         for kind in VariantKind.allCases {
                             guard let path = row.path(kind).flatMap(layout.absolutePath) else { continue }
                             let valid = isValid(path, deep: deep)
-                            let webp = !row.hasWebP(kind) || (valid && isValidWebP(DataLayout.webpPath(forVariantPath: path)))
+                            let webp = !row.hasWebP(kind) || (valid && isValidWebP(VariantFormat.webpPath(forVariantPath: path)))
                             if kind == .thumbnail { (validity.thumbnail, validity.thumbnailWebP) = (valid, webp) }
                             else { (validity.small, validity.smallWebP) = (valid, webp) }
                         }

@@ -137,10 +137,10 @@ public struct ThumbnailService: Sendable {
             return (row, cleared)
         }
         for path in cleared where path != written.small?.path { unlinkVariant(path) }
-        // A WebP companion the new variant no longer has (WebP turned off since): the row forgot it, so the file goes.
-        for (kind, new) in [(VariantKind.thumbnail, Optional(written.thumbnail)), (.small, written.small)]
-        where image.webpSize(kind) != nil && new != nil && new?.webpSize == nil {
-            FileRemoval(layout: layout).removeFile(DataLayout.webpPath(forVariantPath: new!.path))
+        // A WebP companion the new variant does not have (WebP turned off since, or one left by a capture or a worker
+        // that lost its lease): the row does not record it, so the file goes (a missing one is fine).
+        for new in [written.thumbnail, written.small].compactMap({ $0 }) where new.webpSize == nil {
+            FileRemoval(layout: layout).removeFile(VariantFormat.webpPath(forVariantPath: new.path))
         }
         return GenerationResult(image: updated, processingTimeMs: milliseconds)
     }
@@ -198,11 +198,11 @@ public struct ThumbnailService: Sendable {
         else { throw GenerationError.frameUnavailable("stored frame path \(framePath) is not a frame path") }
         do {
             // Each WebP companion before its JPEG: the row names both only once both are there.
-            if let webp = variants.webpThumbnail { try AtomicFile.write(webp.bytes, to: DataLayout.webpPath(forVariantPath: thumbPath), owner: owner) }
+            if let webp = variants.webpThumbnail { try AtomicFile.write(webp.bytes, to: VariantFormat.webpPath(forVariantPath: thumbPath), owner: owner) }
             try AtomicFile.write(variants.thumbnail.bytes, to: thumbPath, owner: owner)
             var small: StoredVariant?
             if let made = variants.small {
-                if let webp = variants.webpSmall { try AtomicFile.write(webp.bytes, to: DataLayout.webpPath(forVariantPath: smallPath), owner: owner) }
+                if let webp = variants.webpSmall { try AtomicFile.write(webp.bytes, to: VariantFormat.webpPath(forVariantPath: smallPath), owner: owner) }
                 try AtomicFile.write(made.bytes, to: smallPath, owner: owner)
                 small = StoredVariant(path: smallRelative, size: Int64(made.bytes.count), webpSize: variants.webpSmall.map { Int64($0.bytes.count) })
             }

@@ -136,11 +136,19 @@ public final class VariantHandoff: Sendable {
         guard entry.request == request, entry.frameBytes == frameBytes, ContinuousClock.now - entry.at <= Self.lifetime else {
             entry.variants.cancel()
             // The job makes its own variants under the same names; a small it will not make (latest_only on an older
-            // frame) must not stay behind as an orphan.
-            if request.small == nil, entry.request.small != nil, let layout = layoutForCleanup {
+            // frame) must not stay behind as an orphan, nor WebP companions it will not write (WebP turned off).
+            let dropSmall = request.small == nil && entry.request.small != nil
+            let dropWebP = entry.request.thumbnail.webp && !request.thumbnail.webp
+            if dropSmall || dropWebP, let layout = layoutForCleanup {
                 Task.detached {
-                    guard let prepared = try? await entry.variants.value, let small = prepared.written.small else { return }
-                    FileRemoval(layout: layout).removeVariant(small.path)
+                    guard let prepared = try? await entry.variants.value else { return }
+                    let files = FileRemoval(layout: layout)
+                    if dropSmall, let small = prepared.written.small { files.removeVariant(small.path) }
+                    if dropWebP {
+                        for variant in [prepared.written.thumbnail, prepared.written.small].compactMap({ $0 }) {
+                            files.removeFile(VariantFormat.webpPath(forVariantPath: variant.path))
+                        }
+                    }
                 }
             }
             return nil

@@ -83,6 +83,12 @@ public enum VariantFormat: String, Sendable, Codable, CaseIterable {
     case jpeg
     case webp
 
+    /// The WebP companion of a JPEG variant: the same path with `.webp` for `.jpg` (written when `variant_formats` lists
+    /// WebP).
+    public static func webpPath(forVariantPath variantPath: String) -> String {
+        (variantPath.hasSuffix(".jpg") ? String(variantPath.dropLast(4)) : variantPath) + ".webp"
+    }
+
     /// `["jpeg"]` or `["jpeg", "webp"]`: JPEG is always written (every client takes it), so it must be listed.
     static func validated(_ value: JSONValue, _ key: String) throws(SettingsValidationError) -> [VariantFormat] {
         let message = "must be [\"jpeg\"] or [\"jpeg\", \"webp\"]"

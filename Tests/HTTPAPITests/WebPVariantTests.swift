@@ -68,6 +68,15 @@ struct WebPVariantTests {
             conditional[.ifNoneMatch] = webpTag
             #expect(try await client.execute(uri: "/api/images/\(id)/thumbnail", method: .get, headers: conditional).status == .notModified)
 
+            // A companion that is not the one the row recorded (another size: a later write that never committed) is
+            // never served: the JPEG is.
+            let original = try Data(contentsOf: URL(fileURLWithPath: webpFile))
+            let smallWebPPath = fixture.layout.root + "/" + String(try #require(image["small_path"] as? String).dropLast(4)) + ".webp"
+            try Data(contentsOf: URL(fileURLWithPath: smallWebPPath)).write(to: URL(fileURLWithPath: webpFile))
+            let mismatched = try await client.execute(uri: "/api/images/\(id)/thumbnail?v=2", method: .get, headers: Self.acceptWebP)
+            #expect(mismatched.headers[.contentType] == "image/jpeg")
+            try original.write(to: URL(fileURLWithPath: webpFile))
+
             // Stats count them.
             let stats = try await client.execute(uri: "/api/thumbnails/stats", method: .get).data
             let usage = try #require(stats["total_disk_usage"] as? [String: Any])
