@@ -99,6 +99,11 @@ final class FolderHandles {
         defer { close(file) }
         var head = [UInt8](repeating: 0, count: 12)
         guard head.withUnsafeMutableBytes({ pread(file, $0.baseAddress, 12, 0) }) == 12 else { return false }
+        return isWholeWebP(head: head, size: size)
+    }
+
+    /// A WebP's first 12 bytes: `RIFF`, the RIFF size (the file's less 8), `WEBP`.
+    static func isWholeWebP(head: [UInt8], size: Int64) -> Bool {
         let riffSize = Int64(head[4]) | Int64(head[5]) << 8 | Int64(head[6]) << 16 | Int64(head[7]) << 24
         return head[0..<4] == [0x52, 0x49, 0x46, 0x46] && head[8..<12] == [0x57, 0x45, 0x42, 0x50] && riffSize + 8 == size
     }

@@ -72,8 +72,7 @@ enum VariantFileCheck {
         defer { close(fd) }
         var head = [UInt8](repeating: 0, count: 12)
         guard head.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, 12, 0) }) == 12 else { return false }
-        let riffSize = Int64(head[4]) | Int64(head[5]) << 8 | Int64(head[6]) << 16 | Int64(head[7]) << 24
-        return head[0..<4] == [0x52, 0x49, 0x46, 0x46] && head[8..<12] == [0x57, 0x45, 0x42, 0x50] && riffSize + 8 == Int64(st.st_size)
+        return FolderHandles.isWholeWebP(head: head, size: Int64(st.st_size))
     }
 
     static func hasMarkers(head: ArraySlice<UInt8>, tail: ArraySlice<UInt8>) -> Bool {
