@@ -101,6 +101,7 @@ public enum ImageStore {
 
     /// Deletes the row and takes it out of its timelapse's counts; returns the deleted row.
     public static func delete(_ db: DatabaseConnection, id: Int64) async throws -> ImageRecord? {
+        try await lockTimelapses(db, ofImages: [id])
         guard let image = try await db.raw("DELETE FROM images WHERE id = \(bind: id) RETURNING *")
             .first(decoding: ImageRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
         else { return nil }
@@ -115,10 +116,22 @@ public enum ImageStore {
         return image
     }
 
+    /// Takes the timelapse locks of these images (in id order) before their rows: a thumbnail job completing takes its
+    /// timelapse's lock first, then the job and image rows, and the cascade of a DELETE locks those rows first; the
+    /// same order everywhere keeps PostgreSQL from finding a deadlock between the two.
+    static func lockTimelapses(_ db: DatabaseConnection, ofImages ids: [Int64]) async throws {
+        guard db.dialect.name == "postgresql" else { return }  // SQLite: one writer at a time already
+        let timelapses = try await db.raw("""
+            SELECT DISTINCT timelapse_id FROM images WHERE id IN (\(binds: ids)) ORDER BY timelapse_id
+            """).all().map { try $0.decode(column: "timelapse_id", as: Int64.self) }
+        for timelapse in timelapses { try await TimelapseLock.acquire(db, timelapseId: timelapse) }
+    }
+
     /// Deletes many rows in one statement and takes them out of their timelapses' counts (one update per
     /// timelapse); returns the deleted rows. Ids already gone are skipped.
     public static func delete(_ db: DatabaseConnection, ids: [Int64]) async throws -> [ImageRecord] {
         guard !ids.isEmpty else { return [] }
+        try await lockTimelapses(db, ofImages: ids)
         let deleted = try await db.raw("DELETE FROM images WHERE id IN (\(binds: ids)) RETURNING *")
             .all(decoding: ImageRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
         for (timelapseId, rows) in Dictionary(grouping: deleted, by: \.timelapseId) {

@@ -112,7 +112,9 @@ struct CameraCaptureTests {
         let error = await #expect(throws: GrabFailure.self) {
             _ = try await FrameGrabber().grab("rtsp://viewer:s3cret@127.0.0.1:\(silent.port)/stream", limit: 1 << 20, timeout: .seconds(1))
         }
-        #expect(clock.now - start < .seconds(30), "killed, not left hanging")
+        // The property is "killed, not left hanging"; the bound leaves room for a full suite holding both cores (a
+        // 1 s grab was seen to take 30 s to start and be reaped there).
+        #expect(clock.now - start < .seconds(120), "killed, not left hanging")
         #expect(error == .timedOut(seconds: 1))
         #expect(ChildProcesses.ffmpeg(port: silent.port).isEmpty, "the ffmpeg child was killed")
     }

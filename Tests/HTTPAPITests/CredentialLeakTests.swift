@@ -17,9 +17,10 @@ struct CredentialLeakTests {
         let secret = "S3cr3t-pw"
         let url = "rtsp://viewer:\(secret)@127.0.0.1:\(listener.port)/stream"
         // A long grab timeout: on a loaded machine ffmpeg can take seconds to start, and the test cancels the grab itself.
-        let grab = Task { try await FrameGrabber().grab(url, limit: 1 << 20, timeout: .seconds(30)) }
+        let grab = Task { try await FrameGrabber().grab(url, limit: 1 << 20, timeout: .seconds(120)) }
         var seen: [String] = []
-        try await waitUntil("an ffmpeg child grabbing from the camera") {
+        // Seen once in a full run: ffmpeg took over 20 s to appear while the suite's renders held both cores.
+        try await waitUntil("an ffmpeg child grabbing from the camera", timeout: .seconds(90)) {
             seen = ChildProcesses.ffmpeg(port: listener.port).first.map(ChildProcesses.arguments) ?? []
             return !seen.isEmpty
         }
