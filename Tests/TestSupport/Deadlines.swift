@@ -7,7 +7,9 @@ public struct DeadlineExceeded: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` every `interval` until it holds; throws ``DeadlineExceeded`` naming `what` after `timeout`.
-public func waitUntil(_ what: String, timeout: Duration = .seconds(20), interval: Duration = .milliseconds(20),
+/// The default is generous: in a full run on 2 cores a child such as ffmpeg was seen to take over 20 s to appear,
+/// and the wait only bounds a failure, it asserts no speed.
+public func waitUntil(_ what: String, timeout: Duration = .seconds(60), interval: Duration = .milliseconds(20),
                       _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
