@@ -28,7 +28,9 @@ test:
 	/usr/bin/python3 Tests/browser/test_dashboard.py
 	Tests/browser/fetch-axe.sh
 	TIMELAPSER_REQUIRE_AXE=1 /usr/bin/python3 Tests/browser/test_viewer.py
-	set -o pipefail; TIMELAPSER_REQUIRE_POSTGRES=1 scripts/with-postgres.sh swift test --skip-build 2>&1 | tee .build/swift-test.log
+	@# One test at a time: in parallel on 2 cores the suite stalled in 3 of 4 full runs (every thread idle, an await
+	@# never resumed; see docs/OPERATIONS.md "Test suite"); serially it takes about 10 minutes here and has not.
+	set -o pipefail; TIMELAPSER_REQUIRE_POSTGRES=1 scripts/with-postgres.sh swift test --skip-build --no-parallel 2>&1 | tee .build/swift-test.log
 	@sed -n 's/^.*Test run with \([0-9]*\) tests.* passed after.*/tests: \1 passed, 0 failed/p' .build/swift-test.log
 	scripts/test-install.sh
 
