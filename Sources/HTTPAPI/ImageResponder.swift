@@ -59,19 +59,21 @@ struct ImageResponder {
         // A cached resolution may name a file deleted or replaced by hand since: one `lstat` before any answer, 304
         // included, so nothing the disk no longer has is confirmed.
         guard FileCheck.isUnchanged(chosen) else { throw VariantFileChanged() }
+        var servesWebP = false
         // The WebP companion for a client that takes it (and while WebP is on); a companion gone missing, or not the
         // size the row recorded (a later write that never committed), falls back to the JPEG, which is always there.
         if let recorded = resolved.webpSize, VariantNegotiation.acceptsWebP(request.headers[.accept]),
            try await settings.current().writesWebP,
            let webp = FileCheck.companion(at: VariantFormat.webpPath(forVariantPath: chosen.path)), webp.size == recorded {
             chosen = webp
+            servesWebP = true
             headers[.contentType] = "image/webp"
             headers[.eTag] = resolved.webpETag
             headers[.lastModified] = HTTPDate.string(webp.modifiedAt)
         }
         let file = chosen
         // Only JPEG bytes are kept: the fast path that reads them never negotiates.
-        let keep = (resolved.served == .thumbnail || resolved.served == .small) && headers[.contentType] == "image/jpeg"
+        let keep = (resolved.served == .thumbnail || resolved.served == .small) && !servesWebP
         return try await Self.respond(headers: headers, size: file.size, request: request, head: head) { range in
             guard keep, range == 0...(file.size - 1), file.size <= VariantFileReader.wholeReadLimit else {
                 return try await VariantFileReader.body(file, range: range)
